@@ -1,0 +1,60 @@
+# The two commands of the quick start: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SEED_COUNT ?= 500
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# The provider SDKs are an optional extra of the package; the product installs them so
+# that setting a key is all it takes to use a hosted engine.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[providers]'
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+.env:
+	cp .env.example .env
+
+run: install .env
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py seed_moments --if-empty --count $(SEED_COUNT)
+	$(BIN)/python manage.py ensure_admin
+	@echo "Dreams is at http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
+	$(BIN)/daphne --bind $(HOST) --port $(PORT) dreamsite.asgi:application
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+# The suite on SQLite, then again on PostgreSQL. The PostgreSQL pass is required when
+# DREAMS_REQUIRE_SERVICES is set (CI sets it) and skipped with a note otherwise.
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+	@if [ -n "$$DREAMS_REQUIRE_SERVICES" ] || $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_TEST_URL)', connect_timeout=2).close()" 2>/dev/null; then \
+		echo "== The suite again on PostgreSQL"; \
+		DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS); \
+	else \
+		echo "PostgreSQL is not reachable at $(PG_TEST_URL): its pass was skipped (DREAMS_REQUIRE_SERVICES=1 makes it required)."; \
+	fi
+
+bench: install
+	$(BIN)/python manage.py bench_sigils
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,47 @@
+"""Reads of mind moments that more than one caller needs."""
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from dreams.models import MindMoment, MomentKind
+
+
+class MomentFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=MomentKind.choices)
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    # Strict: "perhaps" is an error, not "no filter" as a plain BooleanFilter would have it.
+    has_sigil = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+    )
+    valence_min = django_filters.NumberFilter(
+        field_name="valence", lookup_expr="gte", min_value=-1, max_value=1
+    )
+    valence_max = django_filters.NumberFilter(
+        field_name="valence", lookup_expr="lte", min_value=-1, max_value=1
+    )
+    arousal_min = django_filters.NumberFilter(
+        field_name="arousal", lookup_expr="gte", min_value=-1, max_value=1
+    )
+    arousal_max = django_filters.NumberFilter(
+        field_name="arousal", lookup_expr="lte", min_value=-1, max_value=1
+    )
+    q = django_filters.CharFilter(method="filter_text", max_length=200, label="Text search")
+
+    class Meta:
+        model = MindMoment
+        fields: list[str] = []
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(text__icontains=value) | Q(sigil_phrase__icontains=value))
+
+
+def moment_queryset() -> QuerySet[MindMoment]:
+    """Moments with what the API shows of them, newest cycle first."""
+    return MindMoment.objects.prefetch_related("prior_moments").order_by("-cycle")
+
+
+def moment_last_cycle() -> int:
+    last = MindMoment.objects.order_by("-cycle").values_list("cycle", flat=True).first()
+    return last or 0

@@ -1,0 +1,178 @@
+"""Deterministic demo mind moments, fast enough to fill a table with a million of them."""
+
+import random
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from dreams.emotion import circumplex_colour
+from dreams.models import MindMoment, MomentKind
+from dreams.selectors import moment_last_cycle
+from dreams.sigils import generate_sigil
+
+SEED_ENGINE = "seed"
+MOMENT_SPACING = timedelta(minutes=3)
+
+_QUALITIES = (
+    "quiet",
+    "amber",
+    "restless",
+    "hollow",
+    "bright",
+    "drifting",
+    "tender",
+    "distant",
+    "electric",
+    "slow",
+    "silver",
+    "tangled",
+    "warm",
+    "brittle",
+    "luminous",
+    "patient",
+)
+_THINGS = (
+    "harbour",
+    "threshold",
+    "window",
+    "river",
+    "signal",
+    "garden",
+    "staircase",
+    "lantern",
+    "crowd",
+    "orbit",
+    "echo",
+    "bridge",
+    "tide",
+    "mirror",
+    "forest",
+    "engine",
+)
+_SCENES = (
+    "a figure pausing by the {thing}",
+    "light moving across a {thing}",
+    "two people laughing near the {thing}",
+    "an empty {thing} at dusk",
+    "hands shaping something like a {thing}",
+    "rain gathering on the {thing}",
+)
+_SOUNDS = (
+    "someone humming a tune",
+    "footsteps fading down a corridor",
+    "a question asked twice",
+    "wind against glass",
+    "a door closing softly",
+    "distant music with a steady beat",
+)
+_REFLECTIONS = (
+    "It feels {quality}, like a {thing} remembered from far away.",
+    "Something {quality} is here; the {thing} keeps returning.",
+    "I notice the {thing} and a {quality} stillness around it.",
+    "The moment is {quality}, circling a {thing} I cannot name.",
+)
+
+
+# The columns a seeded moment fills; everything else keeps its database default.
+_SEED_FIELDS = (
+    "cycle",
+    "kind",
+    "text",
+    "sigil_phrase",
+    "sigil_code",
+    "sigil_commands",
+    "has_sigil",
+    "valence",
+    "arousal",
+    "colour",
+    "visual_percepts",
+    "audio_percepts",
+    "engine",
+    "created_at",
+)
+_JSON_FIELDS = ("sigil_commands", "visual_percepts", "audio_percepts")
+
+
+def _seed_values(rng: random.Random, *, seed: int, index: int) -> dict[str, object]:
+    """The content of one demo moment, drawn from `rng` (so a seed fixes the sequence)."""
+    quality, thing = rng.choice(_QUALITIES), rng.choice(_THINGS)
+    phrase = f"{quality} {thing}"
+    sigil = generate_sigil(f"{seed}:{index}:{phrase}")
+    # Triangular draws spread readings over the whole circumplex but favour the middle,
+    # as real readings do.
+    valence = round(rng.triangular(-1.0, 1.0, 0.0), 3)
+    arousal = round(rng.triangular(-1.0, 1.0, 0.0), 3)
+    visual, audio = [], []
+    if rng.random() < 0.35:
+        visual = [{"description": rng.choice(_SCENES).format(thing=thing)}]
+    if rng.random() < 0.25:
+        audio = [{"transcript": rng.choice(_SOUNDS)}]
+    return {
+        "text": rng.choice(_REFLECTIONS).format(quality=quality, thing=thing),
+        "sigil_phrase": phrase,
+        "sigil_code": sigil.code,
+        "sigil_commands": sigil.commands,
+        "valence": valence,
+        "arousal": arousal,
+        "colour": circumplex_colour(valence, arousal),
+        "visual_percepts": visual,
+        "audio_percepts": audio,
+    }
+
+
+def _batches(count: int, batch_size: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, count, batch_size):
+        yield start, min(count, start + batch_size)
+
+
+def _insert_statement() -> str:
+    """A plain multi-row INSERT: the ORM's per-object bookkeeping costs several times the
+    insert itself at a million rows, and seeded moments need none of it."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(MindMoment._meta.get_field(name).column) for name in _SEED_FIELDS)
+    placeholders = ", ".join(["%s"] * len(_SEED_FIELDS))
+    table = quote(MindMoment._meta.db_table)
+    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - no input
+
+
+def moments_seed(
+    *,
+    count: int,
+    seed: int = 0,
+    batch_size: int = 5000,
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Append `count` demo moments after the last cycle; the same seed gives the same moments.
+
+    The newest seeded moment is dated now and the others step back in time from it, so the
+    history reads naturally in the admin and the API. Returns the number inserted.
+    """
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    first_cycle = moment_last_cycle() + 1
+    newest = timezone.now()
+    adapt_json = connection.ops.adapt_json_value
+    adapt_time = connection.ops.adapt_datetimefield_value
+    statement = _insert_statement()
+    written = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start, stop in _batches(count, batch_size):
+            rows = []
+            for index in range(start, stop):
+                values = _seed_values(rng, seed=seed, index=index)
+                values.update(
+                    cycle=first_cycle + index,
+                    kind=MomentKind.SEED.value,
+                    has_sigil=True,
+                    engine=SEED_ENGINE,
+                    created_at=adapt_time(newest - MOMENT_SPACING * (count - 1 - index)),
+                )
+                for name in _JSON_FIELDS:
+                    values[name] = adapt_json(values[name], None)
+                rows.append(tuple(values[name] for name in _SEED_FIELDS))
+            cursor.executemany(statement, rows)
+            written += len(rows)
+            if on_progress is not None:
+                on_progress(written)
+    return written

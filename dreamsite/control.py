@@ -1,0 +1,106 @@
+"""Guarded control: who may change things, from where, and how often.
+
+Reads are open. Writes (engine selection, dream triggers, setup) need a staff session
+with CSRF or `Authorization: Bearer $DREAMS_CONTROL_TOKEN`, come from loopback unless
+`DREAMS_CONTROL_ALLOW_REMOTE` is set, and are refused in public demo mode.
+"""
+
+import hmac
+import ipaddress
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions
+from rest_framework.request import Request
+from rest_framework.throttling import ScopedRateThrottle
+
+PUBLIC_DEMO_COPY = "This is a public demo: changes are turned off."
+REMOTE_COPY = (
+    "Changes are accepted only from this server itself. Use the dashboard on the server, "
+    "or set DREAMS_CONTROL_ALLOW_REMOTE to accept them from elsewhere."
+)
+LOGIN_COPY = "Log in as staff, or send the control token, to make changes."
+
+
+@dataclass(frozen=True)
+class ControlTokenPrincipal:
+    """The caller holding the control token: allowed to control, nothing else."""
+
+    username: str = "control-token"
+    is_staff: bool = True
+    is_superuser: bool = False
+    is_active: bool = True
+    is_authenticated: bool = True
+    is_anonymous: bool = False
+    pk: None = None
+
+
+class ControlTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[ControlTokenPrincipal, str] | None:
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        scheme, _, token = header.partition(" ")
+        if scheme != self.keyword:
+            return None
+        expected = settings.DREAMS_CONTROL_TOKEN
+        if not expected or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+            raise exceptions.AuthenticationFailed("The control token is not valid.")
+        return ControlTokenPrincipal(), "control-token"
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+def is_loopback(request: HttpRequest) -> bool:
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+
+
+def control_refusal(request: Request | HttpRequest) -> str | None:
+    """Why this caller may not make changes, as product copy; None when it may."""
+    if settings.DREAMS_PUBLIC_DEMO:
+        return PUBLIC_DEMO_COPY
+    if not settings.DREAMS_CONTROL_ALLOW_REMOTE and not is_loopback(request):
+        return REMOTE_COPY
+    user = getattr(request, "user", None)
+    if not (user and user.is_authenticated and user.is_staff):
+        return LOGIN_COPY
+    return None
+
+
+class CanControl(permissions.BasePermission):
+    """Reads for everyone; writes only for callers `control_refusal` lets through."""
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        refusal = control_refusal(request)
+        if refusal is None:
+            return True
+        if refusal == LOGIN_COPY and not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated(refusal)
+        raise exceptions.PermissionDenied(refusal)
+
+
+class ControlThrottle(ScopedRateThrottle):
+    """Writes are throttled per caller; reads are not."""
+
+    def allow_request(self, request: Request, view: object) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return super().allow_request(request, view)
+
+
+class ControlTokenScheme(OpenApiAuthenticationExtension):
+    """Documents the control token in the OpenAPI schema."""
+
+    target_class = ControlTokenAuthentication
+    name = "controlToken"
+
+    def get_security_definition(self, auto_schema: object) -> dict:
+        return {"type": "http", "scheme": "bearer", "description": "DREAMS_CONTROL_TOKEN"}

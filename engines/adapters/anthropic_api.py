@@ -1,0 +1,71 @@
+"""Anthropic's Messages API through the official SDK."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from engines.adapters.base import READY, Check, Completion, Engine, ReadinessState
+from engines.adapters.openai_api import sdk_error, sdk_installed
+from engines.adapters.prompted import PromptedEngine
+from engines.errors import EngineError, EngineNotReady
+
+ANTHROPIC_BASE_URL = "https://api.anthropic.com"
+# Room for the longest draft (a dream's narrative and themes) with a margin; drafts are
+# validated afterwards, so a truncated answer surfaces as invalid output, not silence.
+MAX_TOKENS = 4096
+SETUP_HINT = "Set ANTHROPIC_API_KEY in the server's environment, then reload."
+
+
+@dataclass(frozen=True)
+class AnthropicClient:
+    model: str
+    base_url: str
+    api_key: str = field(repr=False)
+
+    def complete(self, *, system: str, prompt: str, timeout: float) -> Completion:
+        import anthropic
+
+        try:
+            # Retries are the caller's decision, made with the whole time limit in view.
+            with anthropic.Anthropic(
+                api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=timeout
+            ) as client:
+                message = client.messages.create(
+                    model=self.model,
+                    max_tokens=MAX_TOKENS,
+                    system=system,
+                    messages=[{"role": "user", "content": prompt}],
+                    timeout=timeout,
+                )
+        except Exception as error:  # the contract: no provider exception escapes
+            raise sdk_error(error, anthropic, [self.api_key]) from None
+        try:
+            return Completion(
+                text="".join(block.text for block in message.content if block.type == "text"),
+                input_tokens=message.usage.input_tokens,
+                output_tokens=message.usage.output_tokens,
+            )
+        except (AttributeError, TypeError):
+            raise EngineError("the server's answer is not an Anthropic message") from None
+
+
+class AnthropicAdapter:
+    def check(self, env: Mapping[str, str]) -> Check:
+        if not sdk_installed("anthropic"):
+            return Check(
+                ReadinessState.NOT_INSTALLED,
+                "Install the Anthropic SDK: pip install 'dreams[providers]', then restart.",
+            )
+        if not env.get("ANTHROPIC_API_KEY"):
+            return Check(ReadinessState.NEEDS_SETUP, SETUP_HINT)
+        return READY
+
+    def engine(self, *, model: str, timeout: float, env: Mapping[str, str]) -> Engine:
+        api_key = env.get("ANTHROPIC_API_KEY", "")
+        if not api_key:
+            raise EngineNotReady(message=f"{EngineNotReady.default_message} {SETUP_HINT}")
+        client = AnthropicClient(
+            model=model,
+            base_url=env.get("ANTHROPIC_BASE_URL") or ANTHROPIC_BASE_URL,
+            api_key=api_key,
+        )
+        return PromptedEngine(client=client, timeout=timeout)

@@ -1,0 +1,81 @@
+"""What every engine adapter provides: a cheap readiness check and a completion client."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Generic, Protocol, TypeVar
+
+from engines.contracts import (
+    ContinuityContext,
+    DreamDraft,
+    MomentContext,
+    MomentDraft,
+    PerceptInput,
+)
+
+DraftT = TypeVar("DraftT")
+
+
+class ReadinessState(StrEnum):
+    READY = "ready"
+    NEEDS_SETUP = "needs_setup"
+    NOT_INSTALLED = "not_installed"
+    UNREACHABLE = "unreachable"
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of a readiness check: a state and, unless ready, what to do about it."""
+
+    state: ReadinessState
+    fix_hint: str = ""
+
+
+READY = Check(ReadinessState.READY)
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+class CompletionClient(Protocol):
+    """A language model behind an engine: system + prompt in, text out, within `timeout`.
+
+    Implementations raise the typed errors of `engines.errors` (timeout, auth, rate limit,
+    unreachable, other) and never let a provider's exception escape.
+    """
+
+    def complete(self, *, system: str, prompt: str, timeout: float) -> Completion: ...
+
+
+@dataclass(frozen=True)
+class Answer(Generic[DraftT]):
+    """A validated draft and what the provider reported about the call."""
+
+    draft: DraftT
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+class Engine(Protocol):
+    """The two calls every engine answers (see `engines.contracts`)."""
+
+    def cognize(
+        self, percepts: Sequence[PerceptInput], prior_moments: Sequence[MomentContext]
+    ) -> Answer[MomentDraft]: ...
+
+    def dream(
+        self, material: Sequence[MomentContext], continuity: Sequence[ContinuityContext]
+    ) -> Answer[DreamDraft]: ...
+
+
+class Adapter(Protocol):
+    def check(self, env: Mapping[str, str]) -> Check:
+        """Cheap and local: environment, PATH, importable packages. No network."""
+        ...
+
+    def engine(self, *, model: str, timeout: float, env: Mapping[str, str]) -> Engine: ...

@@ -1,0 +1,40 @@
+"""An engine made of a language model: the shared prompts, the model's completion, and
+the draft parsed out of its answer."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from engines.adapters.base import Answer, CompletionClient
+from engines.contracts import (
+    ContinuityContext,
+    DreamDraft,
+    MomentContext,
+    MomentDraft,
+    PerceptInput,
+)
+from engines.output import Draft, parse_draft
+from engines.prompts import COGNIZE_SYSTEM, DREAM_SYSTEM, cognize_prompt, dream_prompt
+
+
+@dataclass(frozen=True)
+class PromptedEngine:
+    client: CompletionClient
+    timeout: float
+
+    def _ask(self, system: str, prompt: str, draft_type: type[Draft]) -> Answer[Draft]:
+        completion = self.client.complete(system=system, prompt=prompt, timeout=self.timeout)
+        return Answer(
+            parse_draft(completion.text, draft_type),
+            completion.input_tokens,
+            completion.output_tokens,
+        )
+
+    def cognize(
+        self, percepts: Sequence[PerceptInput], prior_moments: Sequence[MomentContext]
+    ) -> Answer[MomentDraft]:
+        return self._ask(COGNIZE_SYSTEM, cognize_prompt(percepts, prior_moments), MomentDraft)
+
+    def dream(
+        self, material: Sequence[MomentContext], continuity: Sequence[ContinuityContext]
+    ) -> Answer[DreamDraft]:
+        return self._ask(DREAM_SYSTEM, dream_prompt(material, continuity), DreamDraft)

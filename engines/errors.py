@@ -1,0 +1,46 @@
+"""Typed engine failures, each with a reason code and product copy that is safe to show."""
+
+from engines.redaction import redact
+
+
+class EngineError(Exception):
+    """An engine call that did not produce a valid draft.
+
+    `reason` is one of the dream-run reason codes; `message` is product copy for the
+    operator; `detail` is redacted diagnostic text for logs and run records.
+    """
+
+    reason = "engine_error"
+    default_message = "The engine could not answer. Check its readiness, then try again."
+
+    def __init__(self, detail: str = "", *, message: str | None = None) -> None:
+        self.detail = redact(detail)[:500]
+        self.message = message or self.default_message
+        super().__init__(self.message if not self.detail else f"{self.message} ({self.detail})")
+
+
+class EngineNotReady(EngineError):
+    reason = "engine_not_ready"
+    default_message = "The selected engine is not ready."
+
+
+class EngineTimeout(EngineError):
+    reason = "timeout"
+    default_message = "The engine took longer than its time limit."
+
+
+class EngineOutputInvalid(EngineError):
+    reason = "invalid_output"
+    default_message = "The engine answered, but not with a valid draft."
+
+
+class EngineAuthFailed(EngineError):
+    default_message = "The engine refused the credentials. Check its key or login, then reload."
+
+
+class EngineRateLimited(EngineError):
+    default_message = "The engine's provider is limiting requests. Wait a little, then try again."
+
+
+class EngineUnreachable(EngineError):
+    default_message = "The engine's server could not be reached. Check that it is running."

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SetupWizardConfig(AppConfig):
+    name = "setup_wizard"
+    verbose_name = "Setup wizard"

@@ -1,0 +1,16 @@
+"""Test settings: the real settings, with a fixed key and a throwaway var/ directory."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+os.environ.setdefault("DREAMS_VAR_DIR", tempfile.mkdtemp(prefix="dreams-test-var-"))
+os.environ["DEBUG"] = "false"
+# A developer's .env must not point the suite at their own database.
+os.environ["DREAMS_IGNORE_DOTENV"] = "true"
+
+from dreamsite.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - WhiteNoise expects it
