@@ -98,6 +98,7 @@ class MindMoment(models.Model):
         ordering = ["-cycle"]
         indexes = [
             models.Index(fields=["kind", "cycle"], name="moment_kind_cycle_idx"),
+            models.Index(fields=["engine", "cycle"], name="moment_engine_cycle_idx"),
             models.Index(fields=["created_at"], name="moment_created_idx"),
             models.Index(fields=["id"], condition=Q(has_sigil=True), name="moment_sigil_idx"),
         ]

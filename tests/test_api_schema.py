@@ -1,6 +1,8 @@
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 
 from tests.factories import make_moment
@@ -29,8 +31,19 @@ def test_docs_page_is_self_hosted(client):
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
 
 
+@pytest.fixture
+def connections_kept_open():
+    """Keep the test's database connection across WSGI requests, as Django's test client
+    does: the handler would otherwise close it, and the test transaction with it."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.mark.django_db
-def test_no_input_makes_a_server_error():
+def test_no_input_makes_a_server_error(connections_kept_open):
     for cycle in range(1, 4):
         make_moment(cycle=cycle)
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())

@@ -59,3 +59,11 @@ def test_command_with_if_empty_leaves_existing_history_alone(capsys):
     call_command("seed_moments", "--count", "5", "--seed", "3")
     assert MindMoment.objects.count() == 6
     assert "Seeded 5 mind moments" in capsys.readouterr().out
+
+
+def test_worker_processes_make_the_same_moments_as_one_process():
+    moments_seed(count=30, seed=5, batch_size=10, workers=1)
+    alone = [row[1:] for row in _snapshot()]
+    MindMoment.objects.all().delete()
+    moments_seed(count=30, seed=5, batch_size=10, workers=2)
+    assert [row[1:] for row in _snapshot()] == alone

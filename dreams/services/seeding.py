@@ -1,8 +1,12 @@
 """Deterministic demo mind moments, fast enough to fill a table with a million of them."""
 
+import multiprocessing
+import os
 import random
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -122,9 +126,38 @@ def _seed_values(rng: random.Random, *, seed: int, index: int) -> dict[str, obje
     }
 
 
-def _batches(count: int, batch_size: int) -> Iterator[tuple[int, int]]:
-    for start in range(0, count, batch_size):
-        yield start, min(count, start + batch_size)
+@dataclass(frozen=True)
+class _SeedPlan:
+    seed: int
+    count: int
+    first_cycle: int
+    newest: datetime
+
+
+def _seed_rows(plan: _SeedPlan, start: int, stop: int) -> list[tuple]:
+    """Database-ready rows for moments start..stop. Each batch draws from its own random
+    stream, so the moments do not depend on which process made them."""
+    rng = random.Random(f"{plan.seed}:{start}")  # noqa: S311 - demo data, not security
+    adapt_json = connection.ops.adapt_json_value
+    adapt_time = connection.ops.adapt_datetimefield_value
+    rows = []
+    for index in range(start, stop):
+        values = _seed_values(rng, seed=plan.seed, index=index)
+        values.update(
+            cycle=plan.first_cycle + index,
+            kind=MomentKind.SEED.value,
+            has_sigil=True,
+            engine=SEED_ENGINE,
+            created_at=adapt_time(plan.newest - MOMENT_SPACING * (plan.count - 1 - index)),
+        )
+        for name in _JSON_FIELDS:
+            values[name] = adapt_json(values[name], None)
+        rows.append(tuple(values[name] for name in _SEED_FIELDS))
+    return rows
+
+
+def _seed_batch(job: tuple[_SeedPlan, int, int]) -> list[tuple]:
+    return _seed_rows(*job)
 
 
 def _insert_statement() -> str:
@@ -137,11 +170,27 @@ def _insert_statement() -> str:
     return f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - no input
 
 
+@contextmanager
+def _row_batches(plan: _SeedPlan, batch_size: int, workers: int) -> Iterator[Iterator[list]]:
+    """Batches of rows in order; with several workers, made in forked processes while this
+    one inserts (making rows is most of the work). Workers never touch the database."""
+    jobs = [
+        (plan, start, min(plan.count, start + batch_size))
+        for start in range(0, plan.count, batch_size)
+    ]
+    if workers < 2 or len(jobs) < 2:
+        yield map(_seed_batch, jobs)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield pool.imap(_seed_batch, jobs)
+
+
 def moments_seed(
     *,
     count: int,
     seed: int = 0,
     batch_size: int = 5000,
+    workers: int | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> int:
     """Append `count` demo moments after the last cycle; the same seed gives the same moments.
@@ -149,28 +198,15 @@ def moments_seed(
     The newest seeded moment is dated now and the others step back in time from it, so the
     history reads naturally in the admin and the API. Returns the number inserted.
     """
-    rng = random.Random(seed)  # noqa: S311 - demo data, not security
-    first_cycle = moment_last_cycle() + 1
-    newest = timezone.now()
-    adapt_json = connection.ops.adapt_json_value
-    adapt_time = connection.ops.adapt_datetimefield_value
+    plan = _SeedPlan(seed, count, moment_last_cycle() + 1, timezone.now())
     statement = _insert_statement()
     written = 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        for start, stop in _batches(count, batch_size):
-            rows = []
-            for index in range(start, stop):
-                values = _seed_values(rng, seed=seed, index=index)
-                values.update(
-                    cycle=first_cycle + index,
-                    kind=MomentKind.SEED.value,
-                    has_sigil=True,
-                    engine=SEED_ENGINE,
-                    created_at=adapt_time(newest - MOMENT_SPACING * (count - 1 - index)),
-                )
-                for name in _JSON_FIELDS:
-                    values[name] = adapt_json(values[name], None)
-                rows.append(tuple(values[name] for name in _SEED_FIELDS))
+    with (
+        _row_batches(plan, batch_size, workers or os.cpu_count() or 1) as batches,
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        for rows in batches:
             cursor.executemany(statement, rows)
             written += len(rows)
             if on_progress is not None:
