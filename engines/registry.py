@@ -38,7 +38,7 @@ ENGINES: tuple[EngineSpec, ...] = (
         "Anthropic Claude (API)",
         "Percepts and mind moments are sent to Anthropic's API.",
         "ANTHROPIC_MODEL",
-        "claude-sonnet-4-5",
+        "claude-sonnet-5-5",
     ),
     EngineSpec(
         EngineId.OPENAI,

@@ -1,7 +1,43 @@
+import logging
 import os
 
 import pytest
 from django.test import Client
+
+# A secret that is set in the environment for the whole run. It must never appear in a
+# response, a page or a log record: every test checks (see `canary_never_leaks`).
+CANARY_SECRET = "canary-7f3a9c1e-do-not-leak-5b2d8e4f"
+os.environ["DREAMS_CANARY_SECRET"] = CANARY_SECRET
+
+
+class _CanaryWatch(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage() + (self.format(record) if record.exc_info else "")
+        if CANARY_SECRET in text:
+            self.leaks.append(f"log record from {record.name}")
+
+
+@pytest.fixture(autouse=True)
+def canary_never_leaks(monkeypatch):
+    """Fails any test in which the canary reaches a log record or an HTTP response."""
+    watch = _CanaryWatch()
+    logging.getLogger().addHandler(watch)
+    original_request = Client.request
+
+    def checked_request(self: Client, **request: object) -> object:
+        response = original_request(self, **request)
+        if not getattr(response, "streaming", False) and CANARY_SECRET.encode() in response.content:
+            watch.leaks.append(f"response to {request.get('PATH_INFO')}")
+        return response
+
+    monkeypatch.setattr(Client, "request", checked_request)
+    yield watch
+    logging.getLogger().removeHandler(watch)
+    assert not watch.leaks, f"the canary secret leaked into: {watch.leaks}"
 
 
 @pytest.fixture(autouse=True)
