@@ -1,15 +1,56 @@
 """Admin for the mind's history: everything here is read-only, because history is."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from dreams.apis import sigil_image_urls
-from dreams.models import MindMoment, Percept, Session
+from dreams.models import (
+    ContinuityThread,
+    DreamReview,
+    DreamRun,
+    DreamSettings,
+    MindMoment,
+    Percept,
+    RunStatus,
+    Session,
+    Trigger,
+)
+from dreams.services.dream_runs import dream_run_trigger
 from dreams.services.seeding import SEED_ENGINE
 from engines.registry import ENGINES
+
+
+def sigil_image_html(moment: MindMoment, size: int) -> SafeString | str:
+    urls = sigil_image_urls(moment)
+    if urls is None:
+        return "-"
+    return format_html(
+        '<img src="{}" width="{}" height="{}" alt="{}" style="background:#000">',
+        urls["svg"],
+        size,
+        size,
+        moment.sigil_phrase,
+    )
+
+
+@admin.action(description="Run dream now")
+def run_dream_now(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    """Starts a forced dream run through the same service as cron and the dashboard."""
+    run = dream_run_trigger(trigger=Trigger.ADMIN, force=True)
+    if run.status == RunStatus.RUNNING:
+        modeladmin.message_user(
+            request, f"Dream run {run.pk} started with {run.engine}.", messages.SUCCESS
+        )
+    else:
+        modeladmin.message_user(
+            request,
+            f"Dream run {run.pk} was skipped: {run.get_reason_display().lower()}. {run.detail}",
+            messages.WARNING,
+        )
 
 
 class ReadOnlyHistoryAdmin(admin.ModelAdmin):
@@ -91,23 +132,11 @@ class MindMomentAdmin(ReadOnlyHistoryAdmin):
 
     @admin.display(description="Sigil")
     def sigil_thumbnail(self, moment: MindMoment) -> SafeString | str:
-        return self._sigil_image(moment, 48)
+        return sigil_image_html(moment, 48)
 
     @admin.display(description="Sigil")
     def sigil_preview(self, moment: MindMoment) -> SafeString | str:
-        return self._sigil_image(moment, 256)
-
-    def _sigil_image(self, moment: MindMoment, size: int) -> SafeString | str:
-        urls = sigil_image_urls(moment)
-        if urls is None:
-            return "-"
-        return format_html(
-            '<img src="{}" width="{}" height="{}" alt="{}" style="background:#000">',
-            urls["svg"],
-            size,
-            size,
-            moment.sigil_phrase,
-        )
+        return sigil_image_html(moment, 256)
 
 
 @admin.register(Session)
@@ -124,3 +153,99 @@ class PerceptAdmin(ReadOnlyHistoryAdmin):
     list_filter = ["kind", "received_at"]
     list_select_related = ["session", "moment"]
     raw_id_fields = ["session", "moment"]
+
+
+@admin.register(DreamSettings)
+class DreamSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "enabled", "cadence", "daily_at", "interval_hours", "time_zone"]
+    fieldsets = [
+        (None, {"fields": ["enabled"]}),
+        ("Cadence", {"fields": ["cadence", "daily_at", "interval_hours", "time_zone"]}),
+        ("Material", {"fields": ["min_new_moments", "max_material", "timeout_s"]}),
+    ]
+    actions = [run_dream_now]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not DreamSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> object:
+        DreamSettings.load()  # the row exists from the first visit on
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(DreamRun)
+class DreamRunAdmin(ReadOnlyHistoryAdmin):
+    list_display = [
+        "id",
+        "started_at",
+        "trigger",
+        "status",
+        "reason",
+        "engine",
+        "material_count",
+        "duration_ms",
+        "dry_run",
+        "review",
+    ]
+    list_filter = ["status", "trigger", "engine", "reason", "dry_run"]
+    list_select_related = ["review"]
+    actions = [run_dream_now]
+
+
+@admin.register(DreamReview)
+class DreamReviewAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["sequence", "title", "engine", "material_count", "created_at"]
+    list_filter = ["engine", "created_at"]
+    search_fields = ["title", "narrative"]
+    fields = [
+        "dream_sigil",
+        "sequence",
+        "title",
+        "narrative",
+        "themes_with_moments",
+        "threads",
+        "engine",
+        "model",
+        "material_count",
+        "material_through_cycle",
+        "moment",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Dream sigil")
+    def dream_sigil(self, review: DreamReview) -> SafeString | str:
+        return sigil_image_html(review.moment, 256)
+
+    @admin.display(description="Themes")
+    def themes_with_moments(self, review: DreamReview) -> SafeString:
+        items = format_html_join(
+            "",
+            "<li><strong>{}</strong>: {} <br>Cites: {}</li>",
+            (
+                (
+                    theme["name"],
+                    theme["summary"],
+                    format_html_join(
+                        ", ",
+                        '<a href="{}">{}</a>',
+                        (
+                            (reverse("admin:dreams_mindmoment_change", args=[moment_id]), moment_id)
+                            for moment_id in theme["moment_ids"]
+                        ),
+                    ),
+                )
+                for theme in review.themes
+            ),
+        )
+        return format_html("<ul>{}</ul>", items)
+
+
+@admin.register(ContinuityThread)
+class ContinuityThreadAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["name", "status", "times_seen", "first_seen_at", "last_seen_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "note"]

@@ -5,7 +5,11 @@ images are served with immutable caching), so the admin shows it read-only.
 """
 
 import uuid
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -13,6 +17,17 @@ from django.utils import timezone
 
 CIRCUMPLEX_VALIDATORS = [MinValueValidator(-1.0), MaxValueValidator(1.0)]
 COLOUR_VALIDATOR = RegexValidator(r"^#[0-9a-f]{6}$", "A colour is #rrggbb in lower-case hex.")
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+def validate_time_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{name!r} is not a known time zone, like Europe/Berlin.") from None
 
 
 class MomentKind(models.TextChoices):
@@ -144,3 +159,222 @@ class Percept(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} percept {self.pk}"
+
+
+class Cadence(models.TextChoices):
+    DAILY = "daily", "Daily at a set time"
+    INTERVAL = "interval", "Every few hours"
+
+
+class DreamSettings(models.Model):
+    """How and when the mind dreams. One row (id 1), edited by setup and the admin."""
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    enabled = models.BooleanField(default=True)
+    cadence = models.CharField(max_length=8, choices=Cadence.choices, default=Cadence.DAILY)
+    daily_at = models.TimeField(default=time(3, 0), help_text="Local time of the daily dream.")
+    interval_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text="Hours between dreams when the cadence is every few hours.",
+    )
+    time_zone = models.CharField(
+        max_length=64, default=default_time_zone, validators=[validate_time_zone]
+    )
+    min_new_moments = models.PositiveIntegerField(
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text="How many new mind moments a dream needs.",
+    )
+    max_material = models.PositiveIntegerField(
+        default=200,
+        validators=[MinValueValidator(1), MaxValueValidator(20_000)],
+        help_text="The most salient moments a dream consolidates at most.",
+    )
+    timeout_s = models.PositiveIntegerField(
+        default=180,
+        validators=[MinValueValidator(5), MaxValueValidator(3600)],
+        help_text="Seconds the engine may take before the run fails.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "dream settings"
+        verbose_name_plural = "dream settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="dream_settings_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return "Dream settings"
+
+    @classmethod
+    def load(cls) -> "DreamSettings":
+        settings_row, _ = cls.objects.get_or_create(pk=cls.SINGLETON_ID)
+        return settings_row
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def period(self) -> timedelta:
+        if self.cadence == Cadence.DAILY:
+            return timedelta(days=1)
+        return timedelta(hours=self.interval_hours)
+
+    def slot_start(self, now: datetime) -> datetime:
+        """The start of the cadence slot `now` falls in: the last daily time at or before
+        `now` (in the dream time zone), or the last interval boundary since creation."""
+        if self.cadence == Cadence.DAILY:
+            local = now.astimezone(self.zone)
+            today = datetime.combine(local.date(), self.daily_at, tzinfo=self.zone)
+            start = today if today <= local else today - timedelta(days=1)
+            return start.astimezone(UTC)
+        elapsed = (now - self.created_at) // self.period
+        return self.created_at + self.period * elapsed
+
+    def next_slot(self, now: datetime) -> datetime:
+        if self.cadence == Cadence.DAILY:
+            local_next = (self.slot_start(now).astimezone(self.zone) + timedelta(days=1)).replace(
+                hour=self.daily_at.hour, minute=self.daily_at.minute
+            )
+            return local_next.astimezone(UTC)
+        return self.slot_start(now) + self.period
+
+
+class Trigger(models.TextChoices):
+    SCHEDULE = "schedule", "Schedule (cron)"
+    DASHBOARD = "dashboard", "Dashboard"
+    ADMIN = "admin", "Admin"
+    CLI = "cli", "Command line"
+    API = "api", "API"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    WRITTEN = "written", "Written"
+    SKIPPED = "skipped", "Skipped"
+    FAILED = "failed", "Failed"
+    ABANDONED = "abandoned", "Abandoned"
+
+
+class RunReason(models.TextChoices):
+    NOT_DUE = "not_due", "Not due yet"
+    DISABLED = "disabled", "Dreaming is turned off"
+    NO_MATERIAL = "no_material", "Not enough new moments"
+    ALREADY_RUNNING = "already_running", "Another run was in progress"
+    ENGINE_NOT_READY = "engine_not_ready", "The engine was not ready"
+    TIMEOUT = "timeout", "The engine took too long"
+    INVALID_OUTPUT = "invalid_output", "The engine's answer was invalid"
+    ENGINE_ERROR = "engine_error", "The engine failed"
+    LEASE_EXPIRED = "lease_expired", "The run stopped without finishing"
+    INTERRUPTED = "interrupted", "The run was stopped"
+
+
+class DreamReview(models.Model):
+    """What a dream run wrote: the consolidation of recent moments into a dream."""
+
+    sequence = models.PositiveIntegerField(unique=True, editable=False)
+    title = models.CharField(max_length=120)
+    narrative = models.TextField()
+    themes = models.JSONField(default=list)
+    threads = models.JSONField(default=list, help_text="Continuity threads as of this dream.")
+    moment = models.OneToOneField(MindMoment, on_delete=models.PROTECT, related_name="dream_review")
+    engine = models.CharField(max_length=32)
+    model = models.CharField(max_length=200, blank=True)
+    material_count = models.PositiveIntegerField()
+    material_through_cycle = models.BigIntegerField(
+        help_text="Moments up to this cycle were considered; the next dream starts after it."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-sequence"]
+
+    def __str__(self) -> str:
+        return f"Dream {self.sequence}: {self.title}"
+
+    def cited_moment_ids(self) -> set[int]:
+        return {moment_id for theme in self.themes for moment_id in theme["moment_ids"]}
+
+
+class DreamRun(models.Model):
+    """One attempt to dream, whatever became of it. A running run is the lock: the
+    database allows at most one, and its lease says when it may be presumed dead."""
+
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    reason = models.CharField(max_length=20, choices=RunReason.choices, blank=True)
+    detail = models.CharField(max_length=500, blank=True, help_text="Sanitized, for operators.")
+    engine = models.CharField(max_length=32, blank=True)
+    model = models.CharField(max_length=200, blank=True)
+    force = models.BooleanField(default=False)
+    dry_run = models.BooleanField(default=False)
+    stage = models.CharField(max_length=20, blank=True)
+    material_count = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
+    outcome = models.JSONField(
+        default=dict, blank=True, help_text="What a dry run would have written."
+    )
+    holder = models.CharField(max_length=120, blank=True, help_text="Host and process.")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    review = models.OneToOneField(
+        DreamReview, null=True, blank=True, on_delete=models.SET_NULL, related_name="run"
+    )
+    started_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["trigger", "started_at"], name="dreamrun_trigger_idx"),
+            models.Index(fields=["status", "started_at"], name="dreamrun_status_idx"),
+        ]
+        constraints = [
+            # The single-run lock, kept by the database itself.
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="running"),
+                name="dreamrun_one_running",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dream run {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status != RunStatus.RUNNING
+
+
+class ThreadStatus(models.TextChoices):
+    NEW = "new", "New"
+    RECURRING = "recurring", "Recurring"
+    RESURFACED = "resurfaced", "Resurfaced"
+    FADED = "faded", "Faded"
+
+
+class ContinuityThread(models.Model):
+    """A concern that carries across dreams, followed by its name."""
+
+    key = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=80)
+    note = models.CharField(max_length=400, blank=True)
+    status = models.CharField(max_length=10, choices=ThreadStatus.choices)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    times_seen = models.PositiveIntegerField(default=1)
+    last_seen_sequence = models.PositiveIntegerField(
+        help_text="The dream review in which the thread was last seen."
+    )
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.status})"

@@ -1,9 +1,11 @@
 """Reads of mind moments that more than one caller needs."""
 
-import django_filters
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
 
-from dreams.models import MindMoment, MomentKind
+import django_filters
+from django.db.models import Count, F, Max, Q, QuerySet
+
+from dreams.models import DreamReview, MindMoment, MomentKind
 
 
 class MomentFilter(django_filters.FilterSet):
@@ -45,3 +47,42 @@ def moment_queryset() -> QuerySet[MindMoment]:
 def moment_last_cycle() -> int:
     last = MindMoment.objects.order_by("-cycle").values_list("cycle", flat=True).first()
     return last or 0
+
+
+def latest_review() -> DreamReview | None:
+    return DreamReview.objects.select_related("moment").order_by("-sequence").first()
+
+
+@dataclass(frozen=True)
+class DreamMaterial:
+    moments: list[MindMoment]
+    new_count: int
+    through_cycle: int
+
+
+def _new_moments(after_cycle: int) -> QuerySet[MindMoment]:
+    # Dreams consolidate waking life: earlier dreams are not material for the next one.
+    return MindMoment.objects.filter(cycle__gt=after_cycle).exclude(kind=MomentKind.DREAM)
+
+
+def material_watermark() -> int:
+    review = latest_review()
+    return review.material_through_cycle if review else 0
+
+
+def new_moment_count() -> int:
+    return _new_moments(material_watermark()).count()
+
+
+def dream_material(*, limit: int) -> DreamMaterial:
+    """The most salient moments since the last written dream, at most `limit` of them.
+    Salience is emotional intensity (distance from the circumplex centre); ties go to
+    the more recent moment."""
+    new = _new_moments(material_watermark())
+    summary = new.aggregate(count=Count("id"), through=Max("cycle"))
+    chosen = list(
+        new.annotate(salience=F("valence") * F("valence") + F("arousal") * F("arousal")).order_by(
+            "-salience", "-cycle"
+        )[:limit]
+    )
+    return DreamMaterial(chosen, summary["count"], summary["through"] or 0)

@@ -12,11 +12,20 @@ class EngineError(Exception):
 
     reason = "engine_error"
     default_message = "The engine could not answer. Check its readiness, then try again."
+    # Whether `detail` is our own wording (safe and useful to show operators) rather than
+    # a provider's raw error, which stays in the logs.
+    detail_is_ours = False
 
     def __init__(self, detail: str = "", *, message: str | None = None) -> None:
         self.detail = redact(detail)[:500]
         self.message = message or self.default_message
         super().__init__(self.message if not self.detail else f"{self.message} ({self.detail})")
+
+    @property
+    def operator_message(self) -> str:
+        if self.detail_is_ours and self.detail:
+            return f"{self.message} ({self.detail})"
+        return self.message
 
 
 class EngineNotReady(EngineError):
@@ -27,11 +36,13 @@ class EngineNotReady(EngineError):
 class EngineTimeout(EngineError):
     reason = "timeout"
     default_message = "The engine took longer than its time limit."
+    detail_is_ours = True
 
 
 class EngineOutputInvalid(EngineError):
     reason = "invalid_output"
     default_message = "The engine answered, but not with a valid draft."
+    detail_is_ours = True
 
 
 class EngineAuthFailed(EngineError):

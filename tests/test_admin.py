@@ -54,3 +54,34 @@ def test_a_new_install_gets_an_admin_login_it_can_use(settings, capsys, django_u
     assert client.get("/admin/").status_code == 200
     call_command("ensure_admin")
     assert django_user_model.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_dream_now_action_uses_the_run_service(staff_client):
+    import time
+
+    from dreams.models import DreamRun, DreamSettings, RunStatus
+    from dreams.services.seeding import moments_seed
+
+    moments_seed(count=8, seed=5)
+    settings_row = DreamSettings.load()
+    response = staff_client.post(
+        "/admin/dreams/dreamsettings/",
+        {"action": "run_dream_now", "_selected_action": [settings_row.pk]},
+        follow=True,
+    )
+    assert "started with offline" in response.content.decode()
+    run = DreamRun.objects.get()
+    assert run.trigger == "admin"
+    for _ in range(200):
+        run.refresh_from_db()
+        if run.status != RunStatus.RUNNING:
+            break
+        time.sleep(0.05)
+    assert run.status == RunStatus.WRITTEN
+    review_page = staff_client.get(f"/admin/dreams/dreamreview/{run.review_id}/change/")
+    html = review_page.content.decode()
+    assert review_page.status_code == 200
+    assert "/admin/dreams/mindmoment/" in html  # themes link the moments they cite
+    assert "sigil.svg" in html
+    assert staff_client.get("/admin/dreams/dreamrun/?status__exact=written").status_code == 200

@@ -1,0 +1,123 @@
+"""Dream health, derived from run history: is the mind dreaming as it should?
+
+- `engine_not_ready`: the selected engine cannot think now.
+- `silent_failure`: a scheduled slot passed (with half an hour of grace) and no scheduled
+  run was recorded at all, so cron is not calling; or the last three scheduled runs that
+  reached the engine all failed.
+- `never_ran`: no dream has been written yet.
+- `stale`: the last written dream is older than twice the cadence.
+- `healthy`: none of the above.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from dreams.models import DreamRun, DreamSettings, RunStatus, Trigger
+from engines.selection import selected_engine
+
+SILENT_FAILURE_GRACE = timedelta(minutes=30)
+FAILURES_FOR_SILENT_FAILURE = 3
+CRON_HINT = "Install the schedule with `python manage.py install_dream_cron --apply` on the server."
+
+
+class HealthStatus(StrEnum):
+    HEALTHY = "healthy"
+    NEVER_RAN = "never_ran"
+    STALE = "stale"
+    SILENT_FAILURE = "silent_failure"
+    ENGINE_NOT_READY = "engine_not_ready"
+
+
+LABELS = {
+    HealthStatus.HEALTHY: "Dreaming as scheduled",
+    HealthStatus.NEVER_RAN: "No dream yet",
+    HealthStatus.STALE: "Dreams are overdue",
+    HealthStatus.SILENT_FAILURE: "Scheduled dreams are not happening",
+    HealthStatus.ENGINE_NOT_READY: "The dream engine is not ready",
+}
+
+
+@dataclass(frozen=True)
+class DreamHealth:
+    status: HealthStatus
+    fix_hint: str
+    last_written_at: datetime | None
+    last_run: DreamRun | None
+    next_due_at: datetime | None
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.status]
+
+
+def _local(moment: datetime, settings: DreamSettings) -> str:
+    return date_format(moment.astimezone(settings.zone), "DATETIME_FORMAT")
+
+
+def _silent_failure(settings: DreamSettings, now: datetime) -> str | None:
+    scheduled = DreamRun.objects.filter(trigger=Trigger.SCHEDULE)
+    slot = settings.slot_start(now)
+    if (
+        settings.enabled
+        and slot > settings.created_at
+        and slot + SILENT_FAILURE_GRACE < now
+        and not scheduled.filter(started_at__gte=slot).exists()
+    ):
+        return f"No scheduled run was recorded since {_local(slot, settings)}. {CRON_HINT}"
+    reached_engine = scheduled.filter(
+        status__in=[RunStatus.WRITTEN, RunStatus.FAILED, RunStatus.ABANDONED], dry_run=False
+    ).order_by("-started_at")[:FAILURES_FOR_SILENT_FAILURE]
+    outcomes = list(reached_engine)
+    if len(outcomes) == FAILURES_FOR_SILENT_FAILURE and all(
+        run.status != RunStatus.WRITTEN for run in outcomes
+    ):
+        latest = outcomes[0]
+        return (
+            f"The last {FAILURES_FOR_SILENT_FAILURE} scheduled dreams failed, most recently "
+            f"because {latest.get_reason_display().lower()}. Check the engine with "
+            "`python manage.py engines probe`, then generate a dream from the dashboard."
+        )
+    return None
+
+
+def dream_health(*, now: datetime | None = None) -> DreamHealth:
+    now = now or timezone.now()
+    settings = DreamSettings.load()
+    last_written = (
+        DreamRun.objects.filter(status=RunStatus.WRITTEN, dry_run=False)
+        .order_by("-finished_at")
+        .first()
+    )
+    last_run = DreamRun.objects.exclude(status=RunStatus.SKIPPED, reason="not_due").first()
+    written_at = last_written.finished_at if last_written else None
+    next_due = settings.next_slot(now) if settings.enabled else None
+
+    def health(status: HealthStatus, hint: str = "") -> DreamHealth:
+        return DreamHealth(status, hint, written_at, last_run, next_due)
+
+    selection = selected_engine()
+    if not selection.ready:
+        return health(
+            HealthStatus.ENGINE_NOT_READY,
+            f"{selection.readiness.engine_label}: {selection.readiness.fix_hint}",
+        )
+    silent = _silent_failure(settings, now)
+    if silent:
+        return health(HealthStatus.SILENT_FAILURE, silent)
+    if written_at is None:
+        return health(
+            HealthStatus.NEVER_RAN,
+            "No dream has been written yet. Generate one from the dashboard, or wait for the "
+            "schedule.",
+        )
+    if now - written_at > 2 * settings.period:
+        return health(
+            HealthStatus.STALE,
+            f"The last dream was written {_local(written_at, settings)}. Look at the run "
+            "history for why later runs did not write one.",
+        )
+    return health(HealthStatus.HEALTHY)
