@@ -36,7 +36,7 @@ run: install .env
 	$(BIN)/python manage.py seed_moments --if-empty --count $(SEED_COUNT)
 	$(BIN)/python manage.py ensure_admin
 	@echo "Dreams is at http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
-	$(BIN)/daphne --bind $(HOST) --port $(PORT) dreamsite.asgi:application
+	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -378,3 +378,33 @@ class ContinuityThread(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.status})"
+
+
+class ConductorLease(models.Model):
+    """Who conducts, until when, and what observers should be told on connect.
+
+    Exactly one conductor may hold the lease; it renews it every second. A standby takes
+    over once it expires. The snapshot fields are what a web process tells a new observer.
+    """
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    holder = models.CharField(max_length=120)
+    expires_at = models.DateTimeField()
+    state = models.CharField(max_length=12, blank=True)
+    sessions = models.PositiveIntegerField(default=0)
+    seq = models.BigIntegerField(default=0)
+    last_sigil_moment = models.ForeignKey(
+        MindMoment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_sigil_is_dream = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="conductor_lease_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Conductor {self.holder}"

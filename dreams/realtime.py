@@ -1,14 +1,13 @@
 """The one place that broadcasts to observers.
 
-Services call `publish` (inside a transaction it waits for the commit, so observers never
-hear of something that was rolled back). Every event is a frame
-`{"event": NAME, "seq": N, "data": {...}}`, encoded once and handed to the observers'
-group.
+Every frame is `{"event": NAME, "seq": N, "data": {...}}`. The conductor numbers and
+sends them (see `dreams.conductor`); code outside it, such as a dream run in a web
+thread, calls `publish`, which hands the event to the conductor once the current
+transaction commits, so observers never hear of something that was rolled back.
 """
 
 import json
 import logging
-import threading
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -17,34 +16,27 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-OBSERVERS_GROUP = "observers"
-
-_seq_lock = threading.Lock()
-_seq = 0
-
-
-def next_seq() -> int:
-    global _seq
-    with _seq_lock:
-        _seq += 1
-        return _seq
+CONDUCTOR_CHANNEL = "dreams.conductor"
 
 
 def encode_frame(event: str, data: dict, seq: int) -> str:
     return json.dumps({"event": event, "seq": seq, "data": data}, cls=DjangoJSONEncoder)
 
 
-def _send(event: str, data: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    frame = encode_frame(event, data, next_seq())
+def json_safe(data: dict) -> dict:
+    """Plain JSON types only: channel layers serialize with msgpack, not Django's encoder."""
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def _hand_to_conductor(event: str, data: dict) -> None:
     try:
-        async_to_sync(layer.group_send)(OBSERVERS_GROUP, {"type": "broadcast", "frame": frame})
+        async_to_sync(get_channel_layer().send)(
+            CONDUCTOR_CHANNEL, {"type": "broadcast", "event": event, "data": json_safe(data)}
+        )
     except Exception:  # observers missing an event must not fail the writer
-        logger.exception("Could not broadcast %s to observers.", event)
+        logger.warning("Could not hand %s to the conductor; observers will resync.", event)
 
 
 def publish(event: str, data: dict) -> None:
     """Broadcast `event` to every observer once the current transaction commits."""
-    transaction.on_commit(lambda: _send(event, data))
+    transaction.on_commit(lambda: _hand_to_conductor(event, data))

@@ -1,5 +1,10 @@
-"""WebSocket routes (observers and sessions arrive with the conductor)."""
+"""WebSocket routes: read-only observers and perceptor sessions."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-websocket_urlpatterns: list[URLPattern] = []
+from dreams.consumers import ObserverConsumer, SessionConsumer
+
+websocket_urlpatterns = [
+    path("ws/observe/", ObserverConsumer.as_asgi()),
+    path("ws/session/", SessionConsumer.as_asgi()),
+]

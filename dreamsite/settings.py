@@ -101,11 +101,16 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000},
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 1000},
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -180,3 +185,14 @@ DREAMS_PUBLIC_DEMO = env.bool("DREAMS_PUBLIC_DEMO", default=False)
 # --- Engines -----------------------------------------------------------------------
 # How long cheap readiness checks are trusted before they run again.
 DREAMS_READINESS_TTL_S = env.float("DREAMS_READINESS_TTL_S", default=30.0)
+
+# --- The conductor (live cognition and dreaming) --------------------------------------
+COGNITIVE_CYCLE_MS = env.int("COGNITIVE_CYCLE_MS", default=5000)
+DREAM_CYCLE_MS = env.int("DREAM_CYCLE_MS", default=20000)
+DREAM_START_DELAY_MS = env.int("DREAM_START_DELAY_MS", default=1000)
+SESSION_TIMEOUT_MS = env.int("SESSION_TIMEOUT_MS", default=60000)
+# Perceptor sessions must present this token; without it only DEBUG accepts sessions.
+DREAMS_SESSION_TOKEN = env.str("DREAMS_SESSION_TOKEN", default="")
+# WebSocket frames from clients: the largest accepted, and how many a session may send.
+DREAMS_MAX_FRAME_BYTES = env.int("DREAMS_MAX_FRAME_BYTES", default=64 * 1024)
+DREAMS_SESSION_FRAMES_PER_MINUTE = env.int("DREAMS_SESSION_FRAMES_PER_MINUTE", default=120)

@@ -1,0 +1,153 @@
+"""The dream loop's pick: a uniformly random mind moment with a sigil, in time that does not
+grow with the table.
+
+Method, rejection sampling over the id range:
+
+1. One query reads the lowest and the highest id among moments with a sigil. The partial
+   index ``moment_sigil_idx`` answers each end in O(log n).
+2. A round draws candidate ids independently and uniformly from [lowest, highest]. One query
+   probes them all by primary key (``id IN (...)``) and returns, of those that exist, have a
+   sigil and are not ``exclude_id``, the one drawn first (ordered by position in the draw,
+   ``LIMIT 1``), so only that row's columns travel.
+3. A round that draws nothing usable is followed by a bigger one; after the last round an
+   exact method takes over: count the usable moments and read the one at a random OFFSET.
+
+Why it is uniform: each candidate is uniform over the integers of [lowest, highest] and
+independent of the others, so every usable id has the same chance of being drawn, and ids
+that are not usable (deleted rows, moments without a sigil, ``exclude_id``) are merely
+rejected. Conditioned on being usable, a candidate is therefore uniform over the usable
+moments; the first usable candidate in draw order is the first success of independent
+trials, so it is uniform too, however the gaps lie. Rounds are fresh draws and the fallback
+is exact, so the whole pick is uniform. (Taking the first id at or after one random point
+instead would favour the moments that follow long gaps.)
+
+Cost: a round of k candidates comes back empty with probability (1 - d)^k, d being the share
+of the id range that is usable: about 1e-16 for the first round of 16 when a tenth of the
+rows has been deleted, 3% at d = 0.2. So a pick is two queries whatever the size of the
+table. Only an id range in which fewer than about 1 id in 300 is usable reaches the
+fallback, whose COUNT and OFFSET are linear in the number of moments with a sigil; ids only
+grow, so that means a table that is small or was mostly deleted.
+
+"Never the same twice in a row": ``exclude_id`` is left out whenever another moment with a
+sigil exists; a lone moment is returned again, there being no choice. The pick never
+writes. Database errors propagate: the dream loop logs them and carries on.
+"""
+
+import random
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from dreams.models import MindMoment
+
+__all__ = ["DREAM_FIELDS", "random_sigil_moment"]
+
+# What a dream broadcast shows; the other columns (percepts, engine, ...) stay deferred.
+DREAM_FIELDS = (
+    "id",
+    "cycle",
+    "kind",
+    "text",
+    "sigil_phrase",
+    "sigil_code",
+    "sigil_commands",
+    "valence",
+    "arousal",
+    "colour",
+    "created_at",
+)
+
+# Candidates per round. The first round almost always suffices; the later ones keep sparse
+# id ranges off the linear fallback at the price of a longer IN list.
+ROUND_SIZES = (8, 64, 512)
+
+_rng = random.Random()  # noqa: S311 - choosing which dream to replay is not a secret
+
+
+def random_sigil_moment(
+    *,
+    exclude_id: int | None = None,
+    rng: random.Random | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> MindMoment | None:
+    """A uniformly random moment with a sigil, other than `exclude_id` unless it is the only
+    one, with only `DREAM_FIELDS` loaded; None when no moment has a sigil."""
+    rng = rng or _rng
+    sql = _Sql(using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql.bounds)
+        lowest, highest = cursor.fetchone()
+    if lowest is None:
+        return None
+    if lowest == highest:
+        return sql.first_drawn([lowest])
+    for size in ROUND_SIZES:
+        candidates = [rng.randint(lowest, highest) for _ in range(size)]
+        moment = sql.first_drawn([candidate for candidate in candidates if candidate != exclude_id])
+        if moment is not None:
+            return moment
+    return _exact_pick(using, exclude_id, rng)
+
+
+class _Sql:
+    """The pick's two statements in SQL of their own, and the rows they return made into
+    models as the ORM would: the ORM's own compiling (of a CASE of many WHENs above all)
+    and a raw queryset's setup each take longer than the queries themselves."""
+
+    def __init__(self, using: str) -> None:
+        self.using = using
+        self.connection = connections[using]
+        ops = self.connection.ops
+        quote = ops.quote_name
+        meta = MindMoment._meta
+        self.table = quote(meta.db_table)
+        self.id = quote(meta.pk.column)
+        self.has_sigil = quote(meta.get_field("has_sigil").column)
+        fields = [meta.get_field(name) for name in DREAM_FIELDS]
+        self.columns = ", ".join(quote(field.column) for field in fields)
+        # What the ORM applies to each value it reads (e.g. text to datetime on SQLite).
+        self.conversions = []
+        for field in fields:
+            column = field.get_col(meta.db_table)
+            converters = ops.get_db_converters(column) + field.get_db_converters(self.connection)
+            self.conversions.append((column, converters))
+        # Two LIMIT 1 scans of the partial index rather than MIN() and MAX() together:
+        # SQLite reads only an end of the index for a lone MIN or MAX, all of it for both.
+        ascending = f"SELECT {self.id} FROM {self.table} WHERE {self.has_sigil} ORDER BY {self.id}"  # noqa: S608
+        self.bounds = f"SELECT ({ascending} LIMIT 1), ({ascending} DESC LIMIT 1)"
+
+    def first_drawn(self, candidates: list[int]) -> MindMoment | None:
+        """Of the candidates that are moments with a sigil, the one drawn first."""
+        # A repeat changes nothing about which usable candidate came first.
+        distinct = list(dict.fromkeys(candidates))
+        if not distinct:
+            return None
+        placeholders = ", ".join(["%s"] * len(distinct))
+        draw_order = " ".join(f"WHEN %s THEN {position}" for position in range(len(distinct)))
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {self.columns} FROM {self.table} "  # noqa: S608 - no input in the text
+                f"WHERE {self.has_sigil} AND {self.id} IN ({placeholders}) "
+                f"ORDER BY CASE {self.id} {draw_order} END LIMIT 1",
+                distinct * 2,
+            )
+            row = cursor.fetchone()
+        return None if row is None else self._moment(row)
+
+    def _moment(self, row: tuple) -> MindMoment:
+        values = []
+        for value, (column, converters) in zip(row, self.conversions, strict=True):
+            for convert in converters:
+                value = convert(value, column, self.connection)
+            values.append(value)
+        return MindMoment.from_db(self.using, DREAM_FIELDS, values)
+
+
+def _exact_pick(using: str, exclude_id: int | None, rng: random.Random) -> MindMoment | None:
+    dreams = MindMoment.objects.using(using).filter(has_sigil=True).only(*DREAM_FIELDS)
+    usable = dreams if exclude_id is None else dreams.exclude(pk=exclude_id)
+    count = usable.count()
+    if count == 0:
+        # Only the excluded moment has a sigil (or the rows went in the meantime).
+        return dreams.order_by("pk").first()
+    offset = rng.randrange(count)
+    return next(iter(usable.order_by("pk")[offset : offset + 1]), None)

@@ -1,0 +1,331 @@
+"""The conductor and the consumers together, over real WebSocket communicators."""
+
+import asyncio
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+
+from dreams.conductor import conductor as conductor_module
+from dreams.conductor.conductor import Conductor
+from dreams.fanout import hub
+from dreams.models import MindMoment, Percept, Session
+from dreamsite.asgi import application
+from tests.factories import make_moment
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+ORIGIN = [(b"origin", b"http://127.0.0.1")]
+
+
+@pytest.fixture
+def fast_timing(settings):
+    settings.DREAM_CYCLE_MS = 300
+    settings.COGNITIVE_CYCLE_MS = 300
+    settings.DREAM_START_DELAY_MS = 100
+    settings.SESSION_TIMEOUT_MS = 60_000
+    settings.DEBUG = True  # sessions without a token
+    return settings
+
+
+@pytest.fixture
+async def conductor(fast_timing):
+    await get_channel_layer().flush()
+    stop = asyncio.Event()
+    running = Conductor(holder="test-conductor")
+    task = asyncio.create_task(running.run(stop))
+    await asyncio.wait_for(running.leading.wait(), 5)
+    yield running
+    stop.set()
+    await asyncio.wait_for(task, 10)
+
+
+async def connect(path: str) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(application, path, headers=ORIGIN)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def next_event(communicator, name: str, timeout: float = 5.0) -> dict:
+    """The next frame with this event name (others are skipped)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        remaining = deadline - asyncio.get_running_loop().time()
+        frame = json.loads(await communicator.receive_from(timeout=max(0.01, remaining)))
+        if frame["event"] == name:
+            return frame
+
+
+async def events_for(communicator, seconds: float) -> list[dict]:
+    """Every frame for a while. (A receive that times out would cancel the consumer, so
+    this polls with receive_nothing, which does not.)"""
+    frames = []
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        if not await communicator.receive_nothing(timeout=0.05):
+            frames.append(json.loads(await communicator.receive_from()))
+    return frames
+
+
+async def send(communicator, event: str, data: dict | None = None) -> dict:
+    frame = {"event": event} if data is None else {"event": event, "data": data}
+    await communicator.send_to(text_data=json.dumps(frame))
+    return json.loads(await communicator.receive_from(timeout=5))
+
+
+async def test_an_observer_gets_a_snapshot_then_a_dream_each_cycle(conductor):
+    await database_sync_to_async(make_moment)(cycle=1)
+    await database_sync_to_async(make_moment)(cycle=2)
+    observer = await connect("/ws/observe/")
+    snapshot = json.loads(await observer.receive_from())
+    assert snapshot["event"] == "snapshot"
+    assert snapshot["data"]["state"] == "DREAMING"
+    first = await next_event(observer, "sigil", timeout=2)
+    second = await next_event(observer, "sigil", timeout=2)
+    for frame in (first, second):
+        data = frame["data"]
+        assert data["isDream"] is True
+        assert data["commands"] and data["sigilCode"] and data["images"]["png"]
+        assert {"cycle", "sigilPhrase", "timestamp"} <= set(data)
+        assert "sdf" not in data
+    assert first["data"]["momentId"] != second["data"]["momentId"]  # never twice in a row
+    assert second["seq"] > first["seq"]
+    await observer.disconnect()
+
+
+async def test_observers_who_ask_get_the_sdf_inline(conductor):
+    await database_sync_to_async(make_moment)(cycle=1)
+    observer = await connect("/ws/observe/?sdf=1")
+    frame = await next_event(observer, "sigil", timeout=2)
+    assert frame["data"]["sdf"]["width"] == 256
+    assert len(frame["data"]["sdf"]["data"]) > 1000
+    await observer.disconnect()
+
+
+async def test_a_session_stops_dreaming_and_its_percepts_become_a_live_moment(conductor):
+    await database_sync_to_async(make_moment)(cycle=1)
+    observer = await connect("/ws/observe/")
+    session = await connect("/ws/session/")
+    started = await send(session, "startSession", {"client": "test camera"})
+    assert started["event"] == "sessionStarted"
+    await next_event(observer, "cognitiveState")  # IDLE
+    assert (await next_event(observer, "cognitiveState"))["data"]["state"] == "AGGREGATING"
+
+    accepted = await send(
+        session,
+        "percept",
+        {"kind": "visual", "description": "a red kite over the harbour", "valence": 0.5},
+    )
+    assert accepted["event"] == "perceptAccepted"
+    # Persisted before it was acknowledged.
+    assert await database_sync_to_async(
+        Percept.objects.filter(pk=accepted["data"]["perceptId"]).exists
+    )()
+
+    moment = await next_event(observer, "mindMoment", timeout=5)
+    assert moment["data"]["isDream"] is False
+    assert moment["data"]["kind"] == "live"
+    assert moment["data"]["engine"] == "offline"
+    completed = await next_event(observer, "cycleCompleted")
+    assert completed["data"]["skipped"] is False
+    percept = await database_sync_to_async(Percept.objects.get)(pk=accepted["data"]["perceptId"])
+    assert percept.moment_id == moment["data"]["momentId"]
+
+    # No dream while the session is active.
+    frames = await events_for(observer, 1.0)
+    assert not any(frame["data"].get("isDream") for frame in frames if frame["event"] == "sigil")
+
+    ended = await send(session, "endSession")
+    assert ended["event"] == "sessionEnded"
+    dream = await next_event(observer, "sigil", timeout=3)
+    assert dream["data"]["isDream"] is True
+    await session.disconnect()
+    await observer.disconnect()
+
+
+async def test_a_cycle_without_percepts_says_it_skipped(conductor):
+    observer = await connect("/ws/observe/")
+    session = await connect("/ws/session/")
+    await send(session, "startSession")
+    completed = await next_event(observer, "cycleCompleted", timeout=3)
+    assert completed["data"]["skipped"] is True
+    assert "No new percepts" in completed["data"]["reason"]
+    await session.disconnect()
+    await observer.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("frame", "reason"),
+    [
+        ("{not json", "invalid_json"),
+        (json.dumps({"event": "dance"}), "unknown_event"),
+        (json.dumps(["percept"]), "invalid_frame"),
+        (json.dumps({"event": "percept", "data": {"kind": "visual"}}), "invalid_frame"),
+        (
+            json.dumps({"event": "percept", "data": {"kind": "smell", "description": "x"}}),
+            "invalid_frame",
+        ),
+        (
+            json.dumps(
+                {"event": "percept", "data": {"kind": "visual", "description": "x", "valence": 3}}
+            ),
+            "invalid_frame",
+        ),
+        (
+            json.dumps(
+                {"event": "percept", "data": {"kind": "visual", "description": "x" * 70_000}}
+            ),
+            "frame_too_large",
+        ),
+    ],
+)
+async def test_bad_frames_get_an_error_and_change_nothing(conductor, frame, reason):
+    session = await connect("/ws/session/")
+    await send(session, "startSession")
+    await session.send_to(text_data=frame)
+    reply = json.loads(await session.receive_from(timeout=5))
+    assert (reply["event"], reply["data"]["reason"]) == ("error", reason)
+    assert reply["data"]["message"]
+    assert await database_sync_to_async(Percept.objects.count)() == 0
+    # The connection is still usable.
+    ok = await send(session, "percept", {"kind": "audio", "transcript": "hello"})
+    assert ok["event"] == "perceptAccepted"
+    await session.disconnect()
+
+
+async def test_a_percept_before_start_is_refused(conductor):
+    session = await connect("/ws/session/")
+    reply = await send(session, "percept", {"kind": "audio", "transcript": "hello"})
+    assert reply["data"]["reason"] == "no_session"
+    await session.disconnect()
+
+
+async def test_sessions_over_the_frame_rate_get_errors(conductor, settings):
+    settings.DREAMS_SESSION_FRAMES_PER_MINUTE = 3
+    session = await connect("/ws/session/")
+    await send(session, "startSession")
+    replies = [
+        await send(session, "percept", {"kind": "audio", "transcript": "hi"}) for _ in range(3)
+    ]
+    assert [reply["event"] for reply in replies] == ["perceptAccepted", "perceptAccepted", "error"]
+    assert replies[-1]["data"]["reason"] == "rate_limited"
+    await session.disconnect()
+
+
+async def test_observers_are_read_only(conductor):
+    observer = await connect("/ws/observe/")
+    await observer.receive_from()  # snapshot
+    await observer.send_to(text_data=json.dumps({"event": "startSession"}))
+    reply = json.loads(await observer.receive_from())
+    assert (reply["event"], reply["data"]["reason"]) == ("error", "read_only")
+    assert await database_sync_to_async(Session.objects.count)() == 0
+    await observer.disconnect()
+
+
+async def test_sessions_need_the_token_unless_debug(conductor, settings):
+    settings.DEBUG = False
+    settings.DREAMS_SESSION_TOKEN = "perceptor-token-1"
+    refused = WebsocketCommunicator(application, "/ws/session/", headers=ORIGIN)
+    await refused.connect()
+    reply = json.loads(await refused.receive_from())
+    assert reply["data"]["reason"] == "unauthorized"
+    assert (await refused.receive_output())["type"] == "websocket.close"
+    allowed = await connect("/ws/session/?token=perceptor-token-1")
+    assert (await send(allowed, "startSession"))["event"] == "sessionStarted"
+    await allowed.disconnect()
+
+
+async def test_foreign_origins_are_refused(conductor):
+    communicator = WebsocketCommunicator(
+        application, "/ws/observe/", headers=[(b"origin", b"http://evil.example")]
+    )
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_a_silent_session_times_out_and_dreaming_resumes(conductor):
+    conductor.timing = conductor.timing.__class__(0.3, 0.3, 0.1, 0.5)
+    await database_sync_to_async(make_moment)(cycle=1)
+    observer = await connect("/ws/observe/")
+    session = await connect("/ws/session/")
+    started = await send(session, "startSession")
+    update = await next_event(observer, "sessionsUpdate", timeout=3)
+    assert update["data"]["count"] == 1
+    update = await next_event(observer, "sessionsUpdate", timeout=5)
+    assert update["data"]["count"] == 0
+    ended = await database_sync_to_async(Session.objects.get)(pk=started["data"]["sessionId"])
+    assert ended.end_reason == "timed_out"
+    assert (await next_event(observer, "sigil", timeout=3))["data"]["isDream"] is True
+    await session.disconnect()
+    await observer.disconnect()
+
+
+async def test_an_empty_database_is_logged_and_dreaming_goes_on(conductor, caplog):
+    observer = await connect("/ws/observe/")
+    await asyncio.sleep(0.8)
+    assert "Nothing to dream of yet" in caplog.text
+    await database_sync_to_async(make_moment)(cycle=5)
+    assert (await next_event(observer, "sigil", timeout=3))["data"]["cycle"] == 5
+    await observer.disconnect()
+
+
+async def test_a_database_error_during_a_dream_tick_is_survived(conductor, monkeypatch, caplog):
+    await database_sync_to_async(make_moment)(cycle=1)
+    calls = {"count": 0}
+    real_pick = conductor_module.random_sigil_moment
+
+    def flaky_pick(**kwargs):
+        calls["count"] += 1
+        if calls["count"] <= 2:
+            raise RuntimeError("database is locked")
+        return real_pick(**kwargs)
+
+    monkeypatch.setattr(conductor_module, "random_sigil_moment", flaky_pick)
+    observer = await connect("/ws/observe/")
+    # A tick already under way when the pick was patched may still dream: wait past it.
+    while calls["count"] < 3:
+        assert (await next_event(observer, "sigil", timeout=3))["data"]["isDream"] is True
+    assert (await next_event(observer, "sigil", timeout=3))["data"]["isDream"] is True
+    assert "Could not read a moment to dream of" in caplog.text
+    await observer.disconnect()
+
+
+async def test_rapid_session_start_stop_leaves_one_dream_loop(conductor, settings):
+    settings.DREAMS_SESSION_FRAMES_PER_MINUTE = 1000
+    await database_sync_to_async(make_moment)(cycle=1)
+    session = await connect("/ws/session/")
+    for _ in range(200):
+        assert (await send(session, "startSession"))["event"] == "sessionStarted"
+        assert (await send(session, "endSession"))["event"] == "sessionEnded"
+    await asyncio.sleep(0.5)
+    assert conductor.machine.state == "DREAMING"
+    assert conductor._cognitive_task is None
+    assert conductor._dream_task is not None and not conductor._dream_task.done()
+    dream_loops = [t for t in asyncio.all_tasks() if t.get_name() == "dream-loop" and not t.done()]
+    assert len(dream_loops) == 1
+    await session.disconnect()
+
+
+async def test_the_cycle_number_resumes_after_a_restart(conductor):
+    await database_sync_to_async(make_moment)(cycle=41)
+    observer = await connect("/ws/observe/")
+    session = await connect("/ws/session/")
+    await send(session, "startSession")
+    await send(session, "percept", {"kind": "audio", "transcript": "the clock strikes"})
+    moment = await next_event(observer, "mindMoment", timeout=5)
+    assert moment["data"]["cycle"] == 42
+    assert await database_sync_to_async(MindMoment.objects.filter(cycle=42).exists)()
+    await session.disconnect()
+    await observer.disconnect()
+
+
+async def test_a_disconnected_observer_leaves_the_hub(conductor):
+    before = len(hub)
+    observer = await connect("/ws/observe/")
+    await observer.receive_from()
+    assert len(hub) == before + 1
+    await observer.disconnect()
+    assert len(hub) == before
