@@ -6,8 +6,10 @@ thread, calls `publish`, which hands the event to the conductor once the current
 transaction commits, so observers never hear of something that was rolled back.
 """
 
+import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -28,11 +30,25 @@ def json_safe(data: dict) -> dict:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
+MessageHandler = Callable[[dict], Awaitable[None]]
+# The conductor leading in this process, if any: handing it events directly is safe from
+# any thread, where an in-memory channel layer is not.
+_local_conductor: tuple[asyncio.AbstractEventLoop, MessageHandler] | None = None
+
+
+def set_local_conductor(loop: asyncio.AbstractEventLoop, handler: MessageHandler | None) -> None:
+    global _local_conductor
+    _local_conductor = (loop, handler) if handler is not None else None
+
+
 def _hand_to_conductor(event: str, data: dict) -> None:
+    message = {"type": "broadcast", "event": event, "data": json_safe(data)}
     try:
-        async_to_sync(get_channel_layer().send)(
-            CONDUCTOR_CHANNEL, {"type": "broadcast", "event": event, "data": json_safe(data)}
-        )
+        if _local_conductor is not None:
+            loop, handler = _local_conductor
+            asyncio.run_coroutine_threadsafe(handler(message), loop)
+        else:
+            async_to_sync(get_channel_layer().send)(CONDUCTOR_CHANNEL, message)
     except Exception:  # observers missing an event must not fail the writer
         logger.warning("Could not hand %s to the conductor; observers will resync.", event)
 

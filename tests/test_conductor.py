@@ -329,3 +329,53 @@ async def test_a_disconnected_observer_leaves_the_hub(conductor):
     assert len(hub) == before + 1
     await observer.disconnect()
     assert len(hub) == before
+
+
+async def test_a_dream_run_triggered_in_a_web_thread_reaches_observers(conductor):
+    from asgiref.sync import sync_to_async
+
+    from dreams.models import DreamRun, RunStatus
+    from dreams.services.dream_runs import dream_run_trigger
+    from dreams.services.seeding import moments_seed
+
+    await database_sync_to_async(moments_seed)(count=8, seed=3)
+    observer = await connect("/ws/observe/")
+    run = await sync_to_async(dream_run_trigger, thread_sensitive=False)(trigger="dashboard")
+    assert run.status == RunStatus.RUNNING
+    statuses = []
+    while "written" not in statuses:
+        frame = await next_event(observer, "dreamRun", timeout=10)
+        assert frame["data"]["id"] == run.pk
+        statuses.append(frame["data"]["status"])
+    assert statuses[0] == "running"
+    finished = await database_sync_to_async(DreamRun.objects.get)(pk=run.pk)
+    assert finished.review_id == frame["data"]["reviewId"]
+    await observer.disconnect()
+
+
+async def test_an_engine_failure_is_a_cycle_failed_and_the_percepts_wait(conductor, monkeypatch):
+    from dreams.conductor import conductor as module
+    from engines.errors import EngineTimeout
+
+    real_cognize = module.cognize
+    failures = {"left": 1}
+
+    def failing_once(percepts, **kwargs):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise EngineTimeout("no answer within 1 s")
+        return real_cognize(percepts, **kwargs)
+
+    monkeypatch.setattr(module, "cognize", failing_once)
+    observer = await connect("/ws/observe/")
+    session = await connect("/ws/session/")
+    await send(session, "startSession")
+    accepted = await send(session, "percept", {"kind": "audio", "transcript": "is anyone there"})
+    failed = await next_event(observer, "cycleFailed", timeout=5)
+    assert failed["data"]["reason"] == "timeout"
+    assert "time limit" in failed["data"]["message"]
+    moment = await next_event(observer, "mindMoment", timeout=8)
+    percept = await database_sync_to_async(Percept.objects.get)(pk=accepted["data"]["perceptId"])
+    assert percept.moment_id == moment["data"]["momentId"]
+    await session.disconnect()
+    await observer.disconnect()

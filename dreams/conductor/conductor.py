@@ -26,7 +26,7 @@ from dreams.conductor.state import Action, CognitiveState, Event, Machine, trans
 from dreams.dream_pick import random_sigil_moment
 from dreams.fanout import EncodedEvent, FanOut
 from dreams.models import MindMoment
-from dreams.realtime import CONDUCTOR_CHANNEL, encode_frame, json_safe
+from dreams.realtime import CONDUCTOR_CHANNEL, encode_frame, json_safe, set_local_conductor
 from dreams.selectors import moment_last_cycle
 from dreams.services.cognition import cognize, moment_from_cognition, pending_percepts, visualize
 from dreams.services.sessions import open_session_count, sessions_expire
@@ -123,7 +123,7 @@ class Conductor:
         logger.info("Conductor %s is now the leader.", self.holder)
         self.seq = previous_seq + SEQ_JUMP_ON_TAKEOVER if previous_seq else 0
         self.machine = Machine()
-        self.leading.set()
+        set_local_conductor(asyncio.get_running_loop(), self._handle)
         helpers = [
             asyncio.create_task(self._inbox(), name="conductor-inbox"),
             asyncio.create_task(_loop_forever(REAP_EVERY_S, self._reap), name="conductor-reaper"),
@@ -131,9 +131,11 @@ class Conductor:
         try:
             sessions = await _in_thread(open_session_count)()
             await self._apply(Event.STARTED, sessions=sessions)
+            self.leading.set()
             await self._hold_lease(stop)
         finally:
             self.leading.clear()
+            set_local_conductor(asyncio.get_running_loop(), None)
             for task in (*helpers, self._dream_task, self._cognitive_task, self._delay_task):
                 await _stop_task(task)
             self._dream_task = self._cognitive_task = self._delay_task = None
