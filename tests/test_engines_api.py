@@ -143,21 +143,10 @@ def test_oversized_body_gets_413(staff_client, settings):
     assert "limit" in response.json()["detail"]
 
 
-def test_selection_writes_are_throttled(staff_client, settings):
-    from django.core.cache import cache
-
-    cache.clear()
-    rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], control="3/min")
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+def test_selection_writes_are_throttled(staff_client, monkeypatch):
     from rest_framework.throttling import ScopedRateThrottle
 
-    ScopedRateThrottle.THROTTLE_RATES = rates
-    try:
-        codes = [put_selection(staff_client, {"engine": "offline"}).status_code for _ in range(5)]
-    finally:
-        from rest_framework.settings import api_settings
-
-        ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-        cache.clear()
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"control": "3/min"})
+    codes = [put_selection(staff_client, {"engine": "offline"}).status_code for _ in range(5)]
     assert codes[:3] == [200, 200, 200]
     assert codes[3:] == [429, 429]

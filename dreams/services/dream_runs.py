@@ -116,6 +116,7 @@ def _recover_stale_lease(now: timezone.datetime) -> DreamRun | None:
         reason=RunReason.LEASE_EXPIRED,
         detail="The process running it stopped before it finished; its lease expired.",
         finished_at=now,
+        duration_ms=round((now - holder.started_at).total_seconds() * 1000),
         lease_expires_at=None,
     )
     if abandoned:
@@ -189,17 +190,13 @@ def dream_run_start(*, trigger: Trigger, force: bool = False, dry_run: bool = Fa
 
 def dream_is_due(settings: DreamSettings, now: timezone.datetime) -> bool:
     """Due when no run of this cadence slot has reached the engine yet. Skips for lack of
-    material or a not-ready engine leave the slot open, so a later call can still dream."""
+    material, a not-ready engine, or a run whose process was stopped leave the slot open,
+    so a later call can still dream in it."""
     slot_start = settings.slot_start(now)
     return (
         not DreamRun.objects.filter(
             started_at__gte=slot_start,
-            status__in=[
-                RunStatus.RUNNING,
-                RunStatus.WRITTEN,
-                RunStatus.FAILED,
-                RunStatus.ABANDONED,
-            ],
+            status__in=[RunStatus.RUNNING, RunStatus.WRITTEN, RunStatus.FAILED],
             dry_run=False,
         )
         .exclude(reason=RunReason.ENGINE_NOT_READY)
@@ -231,17 +228,23 @@ def _context(moment: MindMoment) -> MomentContext:
 def _within_time_limit(
     call: Callable[[], EngineCall[DreamDraft]], seconds: float
 ) -> EngineCall[DreamDraft]:
-    """Run the engine in a worker thread so the time limit holds whatever the engine does."""
-    executor = concurrent.futures.ThreadPoolExecutor(
-        max_workers=1, thread_name_prefix="dream-engine"
-    )
-    future = executor.submit(call)
+    """Run the engine in a daemon thread, so the time limit holds whatever the engine does
+    and a process that is told to stop never waits for an engine that will not."""
+    result: concurrent.futures.Future[EngineCall[DreamDraft]] = concurrent.futures.Future()
+
+    def work() -> None:
+        try:
+            result.set_result(call())
+        except BaseException as error:  # handed to the waiting thread, which raises it
+            result.set_exception(error)
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=work, name="dream-engine", daemon=True).start()
     try:
-        return future.result(timeout=seconds)
+        return result.result(timeout=seconds)
     except concurrent.futures.TimeoutError:
         raise EngineTimeout(f"no answer within {seconds:g} s") from None
-    finally:
-        executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _checked_draft(call: EngineCall[DreamDraft], material_ids: set[int]) -> EngineCall[DreamDraft]:
@@ -363,12 +366,16 @@ def dream_run_execute(run: DreamRun) -> DreamRun:
             run, RunStatus.FAILED, error.reason, error.operator_message, warnings=warnings
         )
     except BaseException:
-        # Interrupted (SIGTERM, Ctrl-C) or broken: release the lock before going down.
-        _finish(
-            run,
-            RunStatus.ABANDONED,
-            RunReason.INTERRUPTED,
-            "The run was stopped before it finished.",
+        # Interrupted (SIGTERM, Ctrl-C) or broken: release the lock before going down,
+        # unless the run was written just before the interruption.
+        now = timezone.now()
+        DreamRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=RunStatus.ABANDONED,
+            reason=RunReason.INTERRUPTED,
+            detail="The run was stopped before it finished.",
+            finished_at=now,
+            duration_ms=round((now - run.started_at).total_seconds() * 1000),
+            lease_expires_at=None,
         )
         raise
 

@@ -1,0 +1,224 @@
+"""``manage.py run_dream [--force] [--dry-run] [--json]``: one scheduled dream run, for cron.
+
+Exit status, so cron and monitors can tell outcomes apart:
+
+- 0: a dream was written (or, with --dry-run, would have been), or a normal skip: not due
+  yet, not enough new moments, dreaming turned off;
+- 3: another run holds the lock;
+- 1: the run failed (engine not ready, timeout, invalid output, engine error);
+- 128 + the signal number (143 for SIGTERM, 130 for Ctrl-C): stopped by a signal. The run
+  is marked as stopped and its lock released before the process exits.
+
+On a terminal it shows the run's stage while it dreams; otherwise it prints plain lines
+with a timestamp, fit for a log file.
+"""
+
+import json
+import os
+import signal
+import sys
+import threading
+from argparse import ArgumentParser
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext, suppress
+from types import FrameType
+
+from django.core.management.base import BaseCommand, OutputWrapper
+from django.db import DatabaseError, connection
+from django.utils import timezone
+
+from dreams.apis import DreamRunOutputSerializer
+from dreams.models import DreamRun, RunReason, RunStatus, Trigger
+from dreams.services.dream_runs import RunInterrupted, dream_run_execute, dream_run_start
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_LOCKED = 3
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+PROGRESS_INTERVAL_S = 0.5
+
+
+def exit_code(run: DreamRun) -> int:
+    if run.status in (RunStatus.WRITTEN, RunStatus.SKIPPED):
+        return EXIT_LOCKED if run.reason == RunReason.ALREADY_RUNNING else EXIT_OK
+    return EXIT_FAILED
+
+
+class _Stopped(Exception):
+    def __init__(self, signum: int, run: DreamRun | None) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+        self.run = run
+
+
+@contextmanager
+def _signals_stop_the_run() -> Iterator[list[int]]:
+    """SIGTERM and SIGINT raise RunInterrupted in this (the main) thread, so the service
+    marks the run and releases the lock before the process goes down."""
+    received: list[int] = []
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        # A second signal must not cut short the cleanup the first one started.
+        for name in STOP_SIGNALS:
+            signal.signal(name, signal.SIG_IGN)
+        raise RunInterrupted(signal.Signals(signum).name)
+
+    previous = {name: signal.signal(name, stop) for name in STOP_SIGNALS}
+    try:
+        yield received
+    finally:
+        for name, handler in previous.items():
+            signal.signal(name, handler)
+
+
+class _Progress(threading.Thread):
+    """The run's stage and elapsed time, redrawn in place, read from the database (the
+    service records each stage there as it goes)."""
+
+    def __init__(self, out: OutputWrapper, run: DreamRun) -> None:
+        super().__init__(name=f"dream-run-{run.pk}-progress", daemon=True)
+        self.out = out
+        self.run_id = run.pk
+        self.started_at = run.started_at
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        try:
+            stage = "starting"
+            while not self.done.wait(PROGRESS_INTERVAL_S):
+                with suppress(DatabaseError):  # a busy database only delays the display
+                    stage = (
+                        DreamRun.objects.filter(pk=self.run_id)
+                        .values_list("stage", flat=True)
+                        .first()
+                    ) or stage
+                elapsed = (timezone.now() - self.started_at).total_seconds()
+                self.out.write(f"\r\033[K  {stage}... {elapsed:.0f} s", ending="")
+                self.out.flush()
+        finally:
+            connection.close()  # this thread's own connection
+
+    def __enter__(self) -> "_Progress":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.done.set()
+        self.join()
+        self.out.write("\r\033[K", ending="")
+
+
+class Command(BaseCommand):
+    help = (
+        "Dream now if a dream is due (or --force): for cron. Exit status 0 written or a normal "
+        "skip, 3 another run holds the lock, 1 failed, 128+N stopped by signal N."
+    )
+
+    # Set by handle: whether to draw progress in place, and whether to print JSON only.
+    interactive = False
+    as_json = False
+    stopped = False
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--force", action="store_true", help="Dream even if no dream is due by the cadence."
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Ask the engine, but write no review (the run record shows what it would be).",
+        )
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="Print the run as one JSON object."
+        )
+
+    def handle(
+        self, *args: object, force: bool, dry_run: bool, as_json: bool, **options: object
+    ) -> None:
+        self.as_json = as_json
+        self.interactive = self.stdout.isatty() and not as_json
+        try:
+            run = self._run(force=force, dry_run=dry_run)
+        except _Stopped as stopped:
+            self.stopped = True
+            if stopped.run is not None:
+                self._report(stopped.run, _stopped_line(stopped), error=True)
+            else:
+                self._say(self.stderr, _stopped_line(stopped))
+            sys.exit(128 + stopped.signum)
+        code = exit_code(run)
+        self._report(run, _summary(run), error=code != EXIT_OK)
+        if code != EXIT_OK:
+            sys.exit(code)
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        try:
+            super().run_from_argv(argv)
+        except SystemExit as leaving:
+            if not self.stopped:
+                raise
+            # The engine call goes on in a worker thread that cannot be cancelled, and a
+            # normal exit would wait for it; the run is already marked and the lock free.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(leaving.code if isinstance(leaving.code, int) else EXIT_FAILED)
+
+    def _run(self, *, force: bool, dry_run: bool) -> DreamRun:
+        run: DreamRun | None = None
+        with _signals_stop_the_run() as received:
+            try:
+                run = dream_run_start(trigger=Trigger.SCHEDULE, force=force, dry_run=dry_run)
+                if run.status != RunStatus.RUNNING:
+                    return run
+                if not self.as_json:
+                    self._say(self.stdout, _started(run))
+                with _Progress(self.stdout, run) if self.interactive else nullcontext():
+                    return dream_run_execute(run)
+            except RunInterrupted:
+                raise _Stopped(received[0], run) from None
+
+    def _report(self, run: DreamRun, line: str, *, error: bool) -> None:
+        if self.as_json:
+            self.stdout.write(json.dumps(dict(DreamRunOutputSerializer(run).data)))
+        else:
+            self._say(self.stderr if error else self.stdout, line)
+
+    def _say(self, out: OutputWrapper, line: str) -> None:
+        if not self.interactive:
+            line = f"{timezone.now():%Y-%m-%dT%H:%M:%SZ} {line}"
+        out.write(line)
+
+
+def _stopped_line(stopped: _Stopped) -> str:
+    name = signal.Signals(stopped.signum).name
+    if stopped.run is None:
+        return f"Stopped by {name} before a run started."
+    return (
+        f"Dream run {stopped.run.pk} was stopped by {name}: it is marked "
+        f"{stopped.run.status} and the lock is free."
+    )
+
+
+def _started(run: DreamRun) -> str:
+    kind = "dry run " if run.dry_run else ""
+    return f"Dream run {run.pk} ({kind}{run.engine}) started with {run.material_count} new moments."
+
+
+def _summary(run: DreamRun) -> str:
+    took = f" in {run.duration_ms / 1000:.1f} s" if run.duration_ms else ""
+    if run.status == RunStatus.WRITTEN and run.dry_run:
+        title = run.outcome.get("title", "")
+        outcome = f'would have written "{title}" (dry run: nothing was saved)'
+    elif run.status == RunStatus.WRITTEN:
+        outcome = f"wrote dream review {run.review_id}"
+    else:
+        outcome = f"{run.status}: {run.get_reason_display().lower()}"
+    line = f"Dream run {run.pk} {outcome}{took}."
+    if run.material_count and run.status != RunStatus.SKIPPED:
+        line += f" {run.material_count} moments, engine {run.engine}."
+    if run.detail:
+        line += f" {run.detail}"
+    for warning in run.warnings:
+        line += f"\n  Warning: {warning}"
+    return line

@@ -1,0 +1,131 @@
+"""The single-run lock across processes: a storm of triggers writes one dream, and a run
+killed outright leaves the lock only until its lease expires, with nothing half-written."""
+
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import httpx
+import pytest
+from django.conf import settings as django_settings
+from django.utils import timezone
+
+from dreams.models import DreamReview, MindMoment, MomentKind, RunReason, RunStatus, Trigger
+from dreamsite.control import ControlThrottle
+from tests.processes import dream_processes
+
+HTTP_TRIGGERS = 20
+CRON_PROCESSES = 3
+CONTROL_TOKEN = "storm-control-token-for-tests"
+ON_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def wait_until(condition: Callable[[], bool], what: str, *, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.05)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not ON_POSTGRES,
+    reason="the 23-way storm is the PostgreSQL acceptance test; the PostgreSQL pass runs it "
+    "(DATABASE_URL=postgres://... pytest)",
+)
+def test_a_storm_of_triggers_writes_exactly_one_review(
+    live_server, settings, tmp_path, engine_env, monkeypatch
+):
+    settings.DREAMS_CONTROL_TOKEN = CONTROL_TOKEN
+    # The lock is under test, not the throttle: every trigger must reach the service.
+    monkeypatch.setattr(ControlThrottle, "THROTTLE_RATES", {"control": f"{HTTP_TRIGGERS}/min"})
+    with dream_processes(tmp_path, engine_env) as processes:
+        start = threading.Barrier(HTTP_TRIGGERS + 1)
+
+        def trigger(client: httpx.Client) -> httpx.Response:
+            start.wait()
+            return client.post(
+                f"{live_server.url}/api/dream/runs/",
+                headers={"Authorization": f"Bearer {CONTROL_TOKEN}"},
+                json={},
+            )
+
+        with (
+            httpx.Client(timeout=30, limits=httpx.Limits(max_connections=HTTP_TRIGGERS)) as client,
+            ThreadPoolExecutor(HTTP_TRIGGERS) as pool,
+        ):
+            children = [processes.start("run_dream", "--force") for _ in range(CRON_PROCESSES)]
+            requests = [pool.submit(trigger, client) for _ in range(HTTP_TRIGGERS)]
+            start.wait()
+            responses = [request.result() for request in requests]
+        # The engine answers only once every attempt has met the run that holds the lock.
+        attempts = HTTP_TRIGGERS + CRON_PROCESSES
+        refused = processes.runs().filter(reason=RunReason.ALREADY_RUNNING)
+        wait_until(lambda: refused.count() == attempts - 1, "every other attempt was refused")
+        processes.release_engine()
+        for child in children:
+            child.communicate(timeout=30)
+        exit_codes = sorted(child.returncode for child in children)
+        running = processes.runs().filter(status=RunStatus.RUNNING)
+        wait_until(lambda: not running.exists(), "the winning run finished")
+
+        runs = processes.runs()
+        written = runs.get(status=RunStatus.WRITTEN)
+        assert written.review == DreamReview.objects.using(processes.alias).get()
+        assert runs.count() == attempts
+        assert Counter(runs.values_list("trigger", flat=True)) == {
+            Trigger.API: HTTP_TRIGGERS,
+            Trigger.SCHEDULE: CRON_PROCESSES,
+        }
+        statuses = Counter(response.status_code for response in responses)
+        http_won = statuses[202]
+        assert statuses == {202: http_won, 409: HTTP_TRIGGERS - http_won}
+        assert exit_codes == [0] * (1 - http_won) + [3] * (CRON_PROCESSES - 1 + http_won)
+        assert {
+            response.json()["running_run_id"]
+            for response in responses
+            if response.status_code == 409
+        } == {written.pk}
+
+
+def test_a_killed_run_is_abandoned_once_its_lease_expires(tmp_path, engine_env):
+    with dream_processes(tmp_path, engine_env) as processes:
+        processes.dream_settings(timeout_s=5)
+        child = processes.start("run_dream", "--force")
+        killed = processes.wait_for_stage("dreaming")
+        child.kill()
+        child.communicate(timeout=10)
+
+        # The lease (time limit + 60 s grace) still holds the lock for the dead process.
+        lease = processes.runs().get(pk=killed.pk).lease_expires_at
+        assert timedelta(seconds=64) < lease - killed.started_at < timedelta(seconds=66)
+        blocked = processes.manage("run_dream", "--force")
+        assert blocked.returncode == 3, blocked.stderr
+
+        # What a minute passing would do.
+        processes.runs().filter(pk=killed.pk).update(
+            lease_expires_at=timezone.now() - timedelta(seconds=1)
+        )
+        processes.release_engine()
+        after = processes.manage("run_dream", "--force", "--json")
+
+        assert after.returncode == 0, after.stderr
+        new = json.loads(after.stdout)
+        assert new["status"] == RunStatus.WRITTEN
+        abandoned = processes.runs().get(pk=killed.pk)
+        assert (abandoned.status, abandoned.reason) == (
+            RunStatus.ABANDONED,
+            RunReason.LEASE_EXPIRED,
+        )
+        assert abandoned.review is None
+        reviews = DreamReview.objects.using(processes.alias)
+        assert list(reviews.values_list("pk", flat=True)) == [new["review_id"]]
+        dream_moments = MindMoment.objects.using(processes.alias).filter(kind=MomentKind.DREAM)
+        assert list(dream_moments) == [reviews.get().moment]
