@@ -1,6 +1,8 @@
 """The development secret key: generated once into var/ when none is configured."""
 
+import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -15,8 +17,17 @@ def development_secret_key(var_dir: Path) -> str:
         return path.read_text().strip()
     var_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(50)
-    path.touch(mode=0o600)
-    path.write_text(key)
+    # Written to a private temporary file and linked into place: exactly one of several
+    # processes starting at once creates the key, and nobody reads it half-written.
+    fd, temporary = tempfile.mkstemp(dir=var_dir, prefix=".secret_key.")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        os.unlink(temporary)
     return key
 
 

@@ -101,7 +101,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000},
+            # Reads block for up to 5 s waiting for messages; redis-py 8 would time
+            # them out at 5 s by default and close quiet sockets.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "capacity": 1000,
+            },
         }
     }
 else:

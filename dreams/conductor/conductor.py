@@ -124,13 +124,18 @@ class Conductor:
         self.seq = previous_seq + SEQ_JUMP_ON_TAKEOVER if previous_seq else 0
         self.machine = Machine()
         set_local_conductor(asyncio.get_running_loop(), self._handle)
-        helpers = [
-            asyncio.create_task(self._inbox(), name="conductor-inbox"),
-            asyncio.create_task(_loop_forever(REAP_EVERY_S, self._reap), name="conductor-reaper"),
-        ]
+        helpers: list[asyncio.Task] = []
         try:
             sessions = await _in_thread(open_session_count)()
             await self._apply(Event.STARTED, sessions=sessions)
+            # Only now may notices arrive: one handled before STARTED would wake the
+            # machine twice and start a second loop.
+            helpers = [
+                asyncio.create_task(self._inbox(), name="conductor-inbox"),
+                asyncio.create_task(
+                    _loop_forever(REAP_EVERY_S, self._reap), name="conductor-reaper"
+                ),
+            ]
             self.leading.set()
             await self._hold_lease(stop)
         finally:
@@ -184,7 +189,9 @@ class Conductor:
             logger.exception("Could not record the conductor's state.")
 
     def _carry_out(self, action: Action) -> None:
+        # Starting a loop replaces any loop of the same kind, so there is never a second.
         if action is Action.START_DREAM_LOOP:
+            _cancel(self._dream_task)
             dream_log.info(
                 "[dream] Dream loop starts: replaying a moment every %gs.",
                 self.timing.dream_cycle_s,
@@ -198,6 +205,7 @@ class Conductor:
             _cancel(self._dream_task)
             self._dream_task = None
         elif action is Action.START_COGNITIVE_LOOP:
+            _cancel(self._cognitive_task)
             cognition_log.info(
                 "[cognition] Cognitive loop starts: a cycle every %gs.",
                 self.timing.cognitive_cycle_s,
@@ -238,9 +246,12 @@ class Conductor:
 
     async def _announce_moment(self, moment: MindMoment, *, is_dream: bool) -> None:
         def payloads() -> tuple[dict, dict, dict]:
+            # The distance field takes milliseconds: computed first, so the events'
+            # timestamps are taken just before they are broadcast.
+            sdf = inline_sdf(moment)
             return (
                 sigil_data(moment, is_dream=is_dream),
-                inline_sdf(moment),
+                sdf,
                 mind_moment_data(moment, is_dream=is_dream),
             )
 
@@ -342,7 +353,12 @@ class Conductor:
     async def _inbox(self) -> None:
         layer = get_channel_layer()
         while True:
-            message = await layer.receive(CONDUCTOR_CHANNEL)
+            try:
+                message = await layer.receive(CONDUCTOR_CHANNEL)
+            except Exception:
+                logger.exception("Could not read the conductor's channel; retrying.")
+                await asyncio.sleep(1)
+                continue
             try:
                 await self._handle(message)
             except Exception:
