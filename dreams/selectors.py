@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Count, F, Max, Q, QuerySet
 
 from dreams.models import DreamReview, MindMoment, MomentKind
+from engines.contracts import MomentContext
 
 
 class MomentFilter(django_filters.FilterSet):
@@ -86,3 +87,17 @@ def dream_material(*, limit: int) -> DreamMaterial:
         )[:limit]
     )
     return DreamMaterial(chosen, summary["count"], summary["through"] or 0)
+
+
+def moment_context(moment: MindMoment) -> MomentContext:
+    """A moment as engines see it: as context for cognition, or as dream material."""
+    return MomentContext(
+        id=moment.pk,
+        cycle=moment.cycle,
+        text=moment.text,
+        sigil_phrase=moment.sigil_phrase,
+        valence=moment.valence,
+        arousal=moment.arousal,
+        created_at=moment.created_at,
+        sigil_commands=moment.sigil_commands,
+    )

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from dreams.models import MindMoment, MomentKind, Percept, PerceptKind
+from dreams.selectors import moment_context
 from dreams.services.moments import moment_create
 from dreams.services.sigil_images import SigilImageFormat, sigil_image_get_or_render
-from engines.contracts import MomentContext, MomentDraft, PerceptInput
+from engines.contracts import MomentDraft, PerceptInput
 from engines.services import EngineCall, engine_cognize
 
 PRIOR_MOMENTS_AS_CONTEXT = 3
@@ -45,23 +46,11 @@ def _percept_input(percept: Percept) -> PerceptInput:
     )
 
 
-def _context(moment: MindMoment) -> MomentContext:
-    return MomentContext(
-        id=moment.pk,
-        cycle=moment.cycle,
-        text=moment.text,
-        sigil_phrase=moment.sigil_phrase,
-        valence=moment.valence,
-        arousal=moment.arousal,
-        created_at=moment.created_at,
-    )
-
-
 def cognize(percepts: Sequence[Percept], *, timeout: float | None = None) -> Cognition:
     prior = list(MindMoment.objects.order_by("-cycle")[:PRIOR_MOMENTS_AS_CONTEXT])
     call = engine_cognize(
         percepts=[_percept_input(percept) for percept in percepts],
-        prior_moments=[_context(moment) for moment in prior],
+        prior_moments=[moment_context(moment) for moment in prior],
         timeout=timeout,
     )
     return Cognition(list(percepts), call, prior)

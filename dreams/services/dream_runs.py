@@ -23,17 +23,16 @@ from dreams.models import (
     DreamReview,
     DreamRun,
     DreamSettings,
-    MindMoment,
     MomentKind,
     RunReason,
     RunStatus,
     Trigger,
 )
 from dreams.realtime import publish
-from dreams.selectors import DreamMaterial, dream_material, new_moment_count
+from dreams.selectors import DreamMaterial, dream_material, moment_context, new_moment_count
 from dreams.services.continuity import continuity_merge, open_threads
 from dreams.services.moments import moment_create
-from engines.contracts import DreamDraft, MomentContext
+from engines.contracts import DreamDraft
 from engines.errors import EngineError, EngineOutputInvalid, EngineTimeout
 from engines.selection import SelectedEngine, selected_engine
 from engines.services import EngineCall, engine_dream
@@ -212,19 +211,6 @@ def _stage(run: DreamRun, stage: str, **fields: object) -> None:
     publish("dreamRun", _summary(run))
 
 
-def _context(moment: MindMoment) -> MomentContext:
-    return MomentContext(
-        id=moment.pk,
-        cycle=moment.cycle,
-        text=moment.text,
-        sigil_phrase=moment.sigil_phrase,
-        valence=moment.valence,
-        arousal=moment.arousal,
-        created_at=moment.created_at,
-        sigil_commands=moment.sigil_commands,
-    )
-
-
 def _within_time_limit(
     call: Callable[[], EngineCall[DreamDraft]], seconds: float
 ) -> EngineCall[DreamDraft]:
@@ -258,7 +244,7 @@ def _checked_draft(call: EngineCall[DreamDraft], material_ids: set[int]) -> Engi
 def _dream(
     selection: SelectedEngine, material: DreamMaterial, settings: DreamSettings, warnings: list[str]
 ) -> EngineCall[DreamDraft]:
-    contexts = [_context(moment) for moment in material.moments]
+    contexts = [moment_context(moment) for moment in material.moments]
     ids = {moment.pk for moment in material.moments}
     continuity = open_threads()
     deadline = timezone.now() + timedelta(seconds=settings.timeout_s)
