@@ -19,3 +19,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: the conductor works from several threads at once,
     # which shared-cache memory databases answer with "table is locked".
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
+else:
+    # Threads the conductor works in must not keep connections past a test: they would
+    # hold the test database open when it is dropped.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
