@@ -8,7 +8,7 @@ SEED_COUNT ?= 500
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev lint bench clean
+.PHONY: run test install install-dev browser lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,17 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
+
+# The page tests drive Debian's chromium through Playwright; it is installed from Debian's
+# packages when this runs as root (CI), never downloaded by Playwright.
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the page tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "Install Debian's chromium (apt-get install chromium) to run the page tests."; \
+		fi; }
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -43,7 +54,7 @@ lint: install-dev
 
 # The suite on SQLite, then again on PostgreSQL. The PostgreSQL pass is required when
 # DREAMS_REQUIRE_SERVICES is set (CI sets it) and skipped with a note otherwise.
-test: install-dev
+test: install-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 	@if [ -n "$$DREAMS_REQUIRE_SERVICES" ] || $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_TEST_URL)', connect_timeout=2).close()" 2>/dev/null; then \

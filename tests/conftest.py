@@ -4,6 +4,9 @@ import os
 import pytest
 from django.test import Client
 
+# Child processes (real servers) and the browser that drives them.
+pytest_plugins = ["tests.children", "tests.browser"]
+
 # A secret that is set in the environment for the whole run. It must never appear in a
 # response, a page or a log record: every test checks (see `canary_never_leaks`).
 CANARY_SECRET = "canary-7f3a9c1e-do-not-leak-5b2d8e4f"

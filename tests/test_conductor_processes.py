@@ -17,14 +17,9 @@ import json
 import os
 import random
 import secrets
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 from urllib.parse import urlsplit
@@ -32,25 +27,31 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 import redis
-from django.conf import settings
 from websockets.asyncio.client import ClientConnection, connect
 
 from dreams.conductor.conductor import SEQ_JUMP_ON_TAKEOVER
 from dreams.models import ConductorLease, Percept, Session
-from tests.conftest import CANARY_SECRET
+from tests.children import (
+    START_TIMEOUT_S,
+    Child,
+    Children,
+    accepts_connections,
+    child_env,
+    free_port,
+    manage,
+    postgres_url,
+    throwaway_postgres,
+)
 
 pytestmark = pytest.mark.slow
 
 T = TypeVar("T")
 
 TAKEOVER_LIMIT_S = 5.0
-START_TIMEOUT_S = 30.0
 EVENT_TIMEOUT_S = 10.0
-STOP_TIMEOUT_S = 5.0
 BEYOND_BLOCKING_POP_S = 6.0
 # Long enough that no cognitive cycle runs while a test still needs the percepts pending.
 NO_CYCLE_MS = "60000"
-DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"
 REDIS_LOCK_KEY = "dreams:tests:conductor-processes"
 REDIS_LOCK_TTL_S = 120
@@ -66,121 +67,7 @@ LEADING = "is now the leader"
 STANDING_BY = "waiting for the leader lease"
 
 
-# -- child processes --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Child:
-    name: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    @property
-    def holder(self) -> str:
-        """Its name on the leader lease (dreams.conductor.leader.holder_name)."""
-        return f"{socket.gethostname()}:{self.process.pid}"[:120]
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def kill(self) -> None:
-        """`kill -9`: no handler runs, nothing is released."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=STOP_TIMEOUT_S)
-
-
-class Children:
-    def __init__(self, log_dir: Path) -> None:
-        self.log_dir = log_dir
-        self.started: list[Child] = []
-
-    def start(self, name: str, env: dict[str, str], *args: str) -> Child:
-        log_path = self.log_dir / f"{name}.log"
-        # A file, not a pipe: nobody reads while the test runs, and a full pipe would
-        # block the child.
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "manage.py", *args],
-                cwd=settings.BASE_DIR,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        child = Child(name, process, log_path)
-        self.started.append(child)
-        return child
-
-    def stop_all(self) -> None:
-        """SIGTERM every group at once (a conductor releases its lease), then SIGKILL
-        whatever is still running when the shared deadline passes."""
-        running = [child for child in self.started if child.alive()]
-        for child in running:
-            os.killpg(child.process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT_S
-        for child in running:
-            try:
-                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-
-
-@pytest.fixture
-def children(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Children]:
-    started = Children(tmp_path)
-    failed_before = request.session.testsfailed
-    try:
-        yield started
-    finally:
-        started.stop_all()
-    if request.session.testsfailed > failed_before:
-        # Shown by pytest with the failure only.
-        for child in started.started:
-            print(f"--- {child.name} (exit {child.process.returncode}) ---\n{child.log()[-4000:]}")
-    leaked = [child.name for child in started.started if CANARY_SECRET in child.log()]
-    assert not leaked, f"the canary secret leaked into the output of {leaked}"
-
-
-def child_env(tmp_path: Path, **variables: str) -> dict[str, str]:
-    return {
-        "PATH": os.pathsep.join(["/usr/bin", "/bin"]),
-        "HOME": str(tmp_path / "home"),
-        "DJANGO_SETTINGS_MODULE": "dreamsite.settings",
-        "DREAMS_IGNORE_DOTENV": "true",
-        "DEBUG": "true",  # sessions need no token
-        "SECRET_KEY": "test-only-secret-key-for-child-processes",
-        "DREAMS_VAR_DIR": str(tmp_path / "child-var"),
-        "DREAMS_LEGACY_CONFIG": str(tmp_path / "no-legacy-config.json"),
-        "OLLAMA_HOST": "http://127.0.0.1:9",  # the offline engine is the one that is ready
-        "DREAM_CYCLE_MS": "300",
-        "DREAM_START_DELAY_MS": "100",
-        "SESSION_TIMEOUT_MS": "60000",
-        # Must never reach the children's output: the `children` fixture checks.
-        "DREAMS_CANARY_SECRET": CANARY_SECRET,
-        **variables,
-    }
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    completed = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=START_TIMEOUT_S * 2,
-        check=False,
-    )
-    assert completed.returncode == 0, f"manage.py {' '.join(args)}:\n{completed.stderr}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+# -- waiting on child processes -----------------------------------------------------------
 
 
 async def eventually(
@@ -201,14 +88,6 @@ async def eventually(
             assert child.alive(), f"{child.name} exited while waiting for {what}:\n{child.log()}"
         assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
         await asyncio.sleep(every)
-
-
-def accepts_connections(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
 
 
 async def serving(child: Child, port: int) -> None:
@@ -359,11 +238,6 @@ async def test_acknowledged_percepts_survive_kill_9_of_the_embedded_server(
 # -- the scaled setup -------------------------------------------------------------------
 
 
-def postgres_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    return url if url.startswith(("postgres://", "postgresql://")) else DEFAULT_POSTGRES_URL
-
-
 def redis_url() -> str:
     return os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
 
@@ -381,19 +255,6 @@ def unreachable_services() -> list[str]:
         location = urlsplit(redis_url())
         problems.append(f"Redis is not reachable at {location.hostname}:{location.port}")
     return problems
-
-
-@contextlib.contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """A database of this test's own: other runs of the suite use the same server."""
-    name = f"dreams_proc_{secrets.token_hex(4)}"
-    with psycopg.connect(postgres_url(), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlsplit(postgres_url())._replace(path=f"/{name}").geturl()
-    finally:
-        with psycopg.connect(postgres_url(), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextlib.contextmanager
