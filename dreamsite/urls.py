@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from dreams.views import home
+from dreams.views import home, observe, perceive
 
 urlpatterns = [
     path("", home, name="home"),
+    path("observe/", observe, name="observe"),
+    path("perceive/", perceive, name="perceive"),
     path("admin/", admin.site.urls),
     path("api/", include("dreams.urls")),
     path("api/", include("engines.urls")),
