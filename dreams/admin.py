@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString
 
 from dreams.apis import sigil_image_urls
 from dreams.models import (
+    Cadence,
     ContinuityThread,
     DreamReview,
     DreamRun,
@@ -20,6 +21,7 @@ from dreams.models import (
     Trigger,
 )
 from dreams.services.dream_runs import dream_run_trigger
+from dreams.services.dream_settings import dream_settings_update, loop_timing_update
 from dreams.services.seeding import SEED_ENGINE
 from engines.registry import ENGINES
 
@@ -159,11 +161,36 @@ class PerceptAdmin(ReadOnlyHistoryAdmin):
 class DreamSettingsAdmin(admin.ModelAdmin):
     list_display = ["__str__", "enabled", "cadence", "daily_at", "interval_hours", "time_zone"]
     fieldsets = [
-        (None, {"fields": ["enabled"]}),
+        (None, {"fields": ["enabled", "setup_completed_at"]}),
         ("Cadence", {"fields": ["cadence", "daily_at", "interval_hours", "time_zone"]}),
         ("Material", {"fields": ["min_new_moments", "max_material", "timeout_s"]}),
+        (
+            "Live loops",
+            {"fields": ["cognitive_cycle_ms", "dream_cycle_ms", "session_timeout_ms"]},
+        ),
     ]
+    readonly_fields = ["setup_completed_at"]
     actions = [run_dream_now]
+
+    def save_model(
+        self, request: HttpRequest, obj: DreamSettings, form: object, change: bool
+    ) -> None:
+        # Through the same services as the setup wizard, so one set of rules applies.
+        dream_settings_update(
+            enabled=obj.enabled,
+            cadence=Cadence(obj.cadence),
+            daily_at=obj.daily_at,
+            interval_hours=obj.interval_hours,
+            time_zone=obj.time_zone,
+            min_new_moments=obj.min_new_moments,
+            max_material=obj.max_material,
+            timeout_s=obj.timeout_s,
+        )
+        loop_timing_update(
+            cognitive_cycle_ms=obj.cognitive_cycle_ms,
+            dream_cycle_ms=obj.dream_cycle_ms,
+            session_timeout_ms=obj.session_timeout_ms,
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not DreamSettings.objects.exists()

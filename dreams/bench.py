@@ -23,6 +23,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
 from dreams.models import DreamSettings, MindMoment, RunStatus, Trigger
 from dreams.services.dream_runs import run_dream
@@ -139,7 +140,12 @@ def _seed(count: int) -> dict:
     # Every new moment is material: the run consolidates all of them.
     DreamSettings.objects.update_or_create(
         pk=DreamSettings.SINGLETON_ID,
-        defaults={"enabled": True, "min_new_moments": 1, "max_material": count},
+        defaults={
+            "enabled": True,
+            "min_new_moments": 1,
+            "max_material": count,
+            "setup_completed_at": timezone.now(),
+        },
     )
     return {"seeded": count}
 

@@ -4,6 +4,7 @@
 `/ws/session/` is for perceptors (startSession, percept, endSession).
 """
 
+import asyncio
 import hmac
 import json
 import logging
@@ -14,22 +15,21 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.utils import timezone
 
 from dreams.conductor.conductor import notify_conductor
-from dreams.conductor.leader import current_snapshot
-from dreams.conductor.payloads import sigil_data
-from dreams.fanout import hub
+from dreams.conductor.payloads import observer_snapshot
+from dreams.fanout import CLOSE_TOO_SLOW, daphne_connection, hub
 from dreams.models import SessionEndReason
 from dreams.protocol import FrameError, validate_session_frame
 from dreams.realtime import encode_frame
 from dreams.services.sessions import SessionClosed, percept_accept, session_end, session_start
+from dreamsite.control import control_refusal_for
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
-CLOSE_TOO_SLOW = 4408
 RATE_WINDOW_S = 60.0
+SESSION_LOGIN_COPY = "Log in as staff, or connect with the session token (?token=)."
 
 
 def _query(scope: dict) -> dict[str, str]:
@@ -39,31 +39,53 @@ def _query(scope: dict) -> dict[str, str]:
 
 @database_sync_to_async
 def _snapshot_data(hub_seq: int) -> tuple[int, dict]:
-    lease = current_snapshot()
-    if lease is None:
-        return hub_seq, {"state": None, "sessions": 0, "lastSigil": None, "conducting": False}
-    moment = lease.last_sigil_moment
-    last_sigil = sigil_data(moment, is_dream=lease.last_sigil_is_dream) if moment else None
-    data = {
-        "state": lease.state or None,
-        "sessions": lease.sessions,
-        "lastSigil": last_sigil,
-        "conducting": lease.expires_at > timezone.now(),
-    }
-    return max(hub_seq, lease.seq), data
+    """What a connecting observer is told, and the `seq` it reflects: the lease's, as
+    the conductor recorded it with the state (the hub replays what came after)."""
+    seq, data = observer_snapshot()
+    return (hub_seq if seq is None else seq), data
+
+
+_snapshot_reading: asyncio.Future | None = None
+
+
+async def _shared_snapshot() -> tuple[int, dict]:
+    """One snapshot read for every observer connecting meanwhile: after a web process
+    restarts, thousands reconnect at once, and one database read each would queue for
+    seconds behind a handful of threads. Sharing is safe because the hub replays every
+    event after the snapshot's `seq`, however old the read."""
+    global _snapshot_reading
+    reading = _snapshot_reading
+    if reading is None or reading.get_loop() is not asyncio.get_running_loop():
+        reading = _snapshot_reading = asyncio.ensure_future(_snapshot_data(hub.last_seq))
+        reading.add_done_callback(_forget_snapshot)
+    return await asyncio.shield(reading)
+
+
+def _forget_snapshot(reading: asyncio.Future) -> None:
+    global _snapshot_reading
+    if _snapshot_reading is reading:
+        _snapshot_reading = None
 
 
 class ObserverConsumer(AsyncWebsocketConsumer):
-    """A read-only display: a snapshot on connect, then every broadcast."""
+    """A read-only display: a snapshot on connect, then every broadcast.
 
+    Observers hear only through this process's hub (dreams.fanout), never the channel
+    layer: a channel and a receive loop each would cost 10,000 observers dearly.
+    """
+
+    channel_layer_alias = None
     wants_sdf = False
 
     async def connect(self) -> None:
         self.wants_sdf = _query(self.scope).get("sdf") in {"1", "true"}
         await self.accept()
-        seq, data = await _snapshot_data(hub.last_seq)
+        await hub.ready()
+        seq, data = await _shared_snapshot()
         await self.send(text_data=encode_frame("snapshot", data, seq))
-        hub.add(self)
+        # No await from here: the events after `seq` are replayed and the observer joins
+        # the live stream at once, so none is missed or sent twice.
+        hub.go_live(self, after_seq=seq, protocol=daphne_connection(self.base_send))
 
     async def disconnect(self, code: int) -> None:
         hub.discard(self)
@@ -89,16 +111,29 @@ class SessionConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         await self.accept()
         self.recent_frames: deque[float] = deque()
-        if not self._authorized():
-            await self.reply_error("unauthorized", "This session needs the right token (?token=).")
+        refusal = self._refusal()
+        if refusal is not None:
+            await self.reply_error("unauthorized", refusal)
             await self.close(code=CLOSE_UNAUTHORIZED)
 
-    def _authorized(self) -> bool:
+    def _refusal(self) -> str | None:
+        """Why this connection may not open a session, as product copy; None when it may.
+
+        The token is for perceptor devices; a logged-in staff user's session cookie (the
+        perceptor page) counts too, under the same rule as every other control. Origin is
+        checked before this runs, so another site cannot borrow the cookie.
+        """
         expected = settings.DREAMS_SESSION_TOKEN
-        if not expected:
-            return settings.DEBUG
         given = _query(self.scope).get("token", "")
-        return hmac.compare_digest(given.encode(), expected.encode())
+        if expected and hmac.compare_digest(given.encode(), expected.encode()):
+            return None
+        if not expected and settings.DEBUG:
+            return None
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            client = self.scope.get("client") or ("", 0)
+            return control_refusal_for(user=user, address=client[0])
+        return SESSION_LOGIN_COPY
 
     async def disconnect(self, code: int) -> None:
         if self.session_id is not None:

@@ -1,5 +1,6 @@
 """Dream health, derived from run history: is the mind dreaming as it should?
 
+- `not_configured`: setup has not been finished, so no dream run may start.
 - `engine_not_ready`: the selected engine cannot think now.
 - `silent_failure`: a scheduled slot passed (with half an hour of grace) and no scheduled
   run was recorded at all, so cron is not calling; or the last three scheduled runs that
@@ -25,6 +26,7 @@ CRON_HINT = "Install the schedule with `python manage.py install_dream_cron --ap
 
 
 class HealthStatus(StrEnum):
+    NOT_CONFIGURED = "not_configured"
     HEALTHY = "healthy"
     NEVER_RAN = "never_ran"
     STALE = "stale"
@@ -33,6 +35,7 @@ class HealthStatus(StrEnum):
 
 
 LABELS = {
+    HealthStatus.NOT_CONFIGURED: "Setup is not finished",
     HealthStatus.HEALTHY: "Dreaming as scheduled",
     HealthStatus.NEVER_RAN: "No dream yet",
     HealthStatus.STALE: "Dreams are overdue",
@@ -99,6 +102,12 @@ def dream_health(*, now: datetime | None = None) -> DreamHealth:
     def health(status: HealthStatus, hint: str = "") -> DreamHealth:
         return DreamHealth(status, hint, written_at, last_run, next_due)
 
+    if not settings.setup_complete:
+        return health(
+            HealthStatus.NOT_CONFIGURED,
+            "Dreams start once setup is finished: open the setup wizard at /setup/ "
+            "(as staff) and complete it.",
+        )
     selection = selected_engine()
     if not selection.ready:
         return health(

@@ -5,6 +5,7 @@ images are served with immutable caching), so the admin shows it read-only.
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -166,6 +167,22 @@ class Cadence(models.TextChoices):
     INTERVAL = "interval", "Every few hours"
 
 
+# Allowed live loop timing, in milliseconds (inclusive): shared by the model, the setup
+# wizard's form and its copy.
+LOOP_TIMING_RANGES: dict[str, tuple[int, int]] = {
+    "cognitive_cycle_ms": (500, 600_000),
+    "dream_cycle_ms": (1_000, 3_600_000),
+    "session_timeout_ms": (5_000, 3_600_000),
+}
+
+
+@dataclass(frozen=True)
+class LoopTiming:
+    cognitive_cycle_ms: int
+    dream_cycle_ms: int
+    session_timeout_ms: int
+
+
 class DreamSettings(models.Model):
     """How and when the mind dreams. One row (id 1), edited by setup and the admin."""
 
@@ -198,6 +215,44 @@ class DreamSettings(models.Model):
         validators=[MinValueValidator(5), MaxValueValidator(3600)],
         help_text="Seconds the engine may take before the run fails.",
     )
+    # Live loop timing. Empty means the server's environment value (COGNITIVE_CYCLE_MS,
+    # DREAM_CYCLE_MS, SESSION_TIMEOUT_MS), so a deployment that never ran setup keeps the
+    # timing it was configured with.
+    cognitive_cycle_ms = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(LOOP_TIMING_RANGES["cognitive_cycle_ms"][0]),
+            MaxValueValidator(LOOP_TIMING_RANGES["cognitive_cycle_ms"][1]),
+        ],
+        help_text="Milliseconds between cognitive cycles while sessions are connected. "
+        "Empty: the server's COGNITIVE_CYCLE_MS.",
+    )
+    dream_cycle_ms = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(LOOP_TIMING_RANGES["dream_cycle_ms"][0]),
+            MaxValueValidator(LOOP_TIMING_RANGES["dream_cycle_ms"][1]),
+        ],
+        help_text="Milliseconds between replayed moments while no session is connected. "
+        "Empty: the server's DREAM_CYCLE_MS.",
+    )
+    session_timeout_ms = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(LOOP_TIMING_RANGES["session_timeout_ms"][0]),
+            MaxValueValidator(LOOP_TIMING_RANGES["session_timeout_ms"][1]),
+        ],
+        help_text="Milliseconds of silence after which a session is ended. "
+        "Empty: the server's SESSION_TIMEOUT_MS.",
+    )
+    setup_completed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the setup wizard was last finished. Dream runs wait for it.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -219,6 +274,19 @@ class DreamSettings(models.Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    @property
+    def setup_complete(self) -> bool:
+        return self.setup_completed_at is not None
+
+    @property
+    def loop_timing(self) -> LoopTiming:
+        """The timing the conductor uses: the stored values, else the environment's."""
+        return LoopTiming(
+            cognitive_cycle_ms=self.cognitive_cycle_ms or settings.COGNITIVE_CYCLE_MS,
+            dream_cycle_ms=self.dream_cycle_ms or settings.DREAM_CYCLE_MS,
+            session_timeout_ms=self.session_timeout_ms or settings.SESSION_TIMEOUT_MS,
+        )
 
     @property
     def period(self) -> timedelta:
@@ -273,6 +341,7 @@ class RunReason(models.TextChoices):
     ENGINE_ERROR = "engine_error", "The engine failed"
     LEASE_EXPIRED = "lease_expired", "The run stopped without finishing"
     INTERRUPTED = "interrupted", "The run was stopped"
+    NOT_CONFIGURED = "not_configured", "Not configured"
 
 
 class DreamReview(models.Model):

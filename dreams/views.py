@@ -3,21 +3,38 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from dreams.apis import sigil_image_urls
-from dreams.selectors import moment_queryset
-
-RECENT_MOMENT_COUNT = 12
+from dreams.dashboard import Dashboard
+from dreams.models import MindMoment
+from dreamsite.control import LOGIN_COPY, control_refusal
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    moments = list(moment_queryset()[:RECENT_MOMENT_COUNT])
-    recent = [{"moment": moment, "images": sigil_image_urls(moment)} for moment in moments]
-    return render(request, "home.html", {"recent": recent})
+    """The dashboard. Its script refreshes parts of it by fetching this page again, so the
+    first paint and every update come from the same templates."""
+    refusal = control_refusal(request)
+    context = {
+        "dashboard": Dashboard(),
+        # Controls show exactly when the API would accept their writes.
+        "controls": refusal is None,
+        "control_refusal": refusal,
+    }
+    return render(request, "dashboard.html", context)
 
 
 def observe(request: HttpRequest) -> HttpResponse:
-    return render(request, "observe.html")
+    """The full-screen display: everything it shows arrives over /ws/observe/."""
+    # Only to choose the copy shown until the first sigil arrives.
+    has_sigils = MindMoment.objects.filter(has_sigil=True).exists()
+    return render(request, "observe.html", {"has_sigils": has_sigils})
 
 
 def perceive(request: HttpRequest) -> HttpResponse:
-    return render(request, "perceive.html")
+    """The perceptor. Its session socket authenticates with the staff user's session
+    cookie (so the page carries no token) under the same rule as this page's controls."""
+    refusal = control_refusal(request)
+    context = {
+        "controls": refusal is None,
+        "control_refusal": refusal,
+        "needs_login": refusal == LOGIN_COPY,
+    }
+    return render(request, "perceive.html", context)

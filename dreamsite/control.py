@@ -54,23 +54,30 @@ class ControlTokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-def is_loopback(request: HttpRequest) -> bool:
+def is_loopback(address: str) -> bool:
     try:
-        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+        return ipaddress.ip_address(address).is_loopback
     except ValueError:
         return False
 
 
-def control_refusal(request: Request | HttpRequest) -> str | None:
-    """Why this caller may not make changes, as product copy; None when it may."""
+def control_refusal_for(*, user: object, address: str) -> str | None:
+    """Why this user, calling from this address, may not make changes, as product copy;
+    None when they may. Views and the session socket (cookie sessions) share this rule."""
     if settings.DREAMS_PUBLIC_DEMO:
         return PUBLIC_DEMO_COPY
-    if not settings.DREAMS_CONTROL_ALLOW_REMOTE and not is_loopback(request):
+    if not settings.DREAMS_CONTROL_ALLOW_REMOTE and not is_loopback(address):
         return REMOTE_COPY
-    user = getattr(request, "user", None)
-    if not (user and user.is_authenticated and user.is_staff):
+    if not (user and getattr(user, "is_authenticated", False) and getattr(user, "is_staff", False)):
         return LOGIN_COPY
     return None
+
+
+def control_refusal(request: Request | HttpRequest) -> str | None:
+    """Why this caller may not make changes, as product copy; None when it may."""
+    return control_refusal_for(
+        user=getattr(request, "user", None), address=request.META.get("REMOTE_ADDR", "")
+    )
 
 
 class CanControl(permissions.BasePermission):

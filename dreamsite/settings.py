@@ -5,6 +5,7 @@ them: SQLite in `var/`, the in-memory channel layer, the offline engine.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -98,6 +99,12 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Names everything this deployment keeps in Redis (the channel layer's keys and the
+# observers' pub/sub channel). Pub/sub ignores the logical database, so two deployments on
+# one Redis server need different prefixes; the default follows REDIS_URL's database.
+DREAMS_REDIS_PREFIX = env.str(
+    "DREAMS_REDIS_PREFIX", default=f"dreams:db{urlsplit(REDIS_URL).path.strip('/') or '0'}"
+)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -107,6 +114,7 @@ if REDIS_URL:
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
                 "capacity": 1000,
+                "prefix": DREAMS_REDIS_PREFIX,
             },
         }
     }
@@ -202,3 +210,6 @@ DREAMS_SESSION_TOKEN = env.str("DREAMS_SESSION_TOKEN", default="")
 # WebSocket frames from clients: the largest accepted, and how many a session may send.
 DREAMS_MAX_FRAME_BYTES = env.int("DREAMS_MAX_FRAME_BYTES", default=64 * 1024)
 DREAMS_SESSION_FRAMES_PER_MINUTE = env.int("DREAMS_SESSION_FRAMES_PER_MINUTE", default=120)
+# Bytes an observer may leave unread in its connection's write buffer before it is closed
+# with 4408 (it reconnects and resyncs); a slow reader never holds back the others.
+DREAMS_OBSERVER_BACKLOG_BYTES = env.int("DREAMS_OBSERVER_BACKLOG_BYTES", default=256 * 1024)

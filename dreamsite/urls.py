@@ -8,6 +8,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("observe/", observe, name="observe"),
     path("perceive/", perceive, name="perceive"),
+    path("setup/", include("setup_wizard.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("dreams.urls")),
     path("api/", include("engines.urls")),

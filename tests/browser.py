@@ -166,7 +166,10 @@ def live_site(start_site: Callable[..., LiveSite]) -> LiveSite:
     return start_site()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while Playwright's sync API is started, the main thread
+# has a running event loop, and Django refuses database connections there to every later
+# test (SynchronousOnlyOperation).
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     _require(
         CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is not None,

@@ -4,6 +4,7 @@ its output in a log file shown when the test fails."""
 
 import contextlib
 import os
+import re
 import secrets
 import signal
 import socket
@@ -34,8 +35,10 @@ class Child:
 
     @property
     def holder(self) -> str:
-        """Its name on the leader lease (dreams.conductor.leader.holder_name)."""
-        return f"{socket.gethostname()}:{self.process.pid}"[:120]
+        """Its name on the leader lease, as its conductor announced it on starting (empty
+        until then: no lease has that holder)."""
+        announced = re.search(r"Conductor (\S+) started", self.log())
+        return announced.group(1) if announced else ""
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

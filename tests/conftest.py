@@ -62,6 +62,14 @@ def staff_client(django_user_model) -> Client:
     return client
 
 
+@pytest.fixture
+def setup_done(db) -> None:
+    """Setup has been finished, so the dream run's activation gate is open."""
+    from dreams.services.dream_settings import setup_complete
+
+    setup_complete()
+
+
 PROVIDER_VARIABLES = [
     "ANTHROPIC_API_KEY",
     "ANTHROPIC_BASE_URL",

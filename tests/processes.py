@@ -20,6 +20,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from dreams.models import DreamRun, DreamSettings
 from tests.conftest import CANARY_SECRET
@@ -172,6 +173,7 @@ def dream_processes(tmp_path: Path, engine_env: Callable[..., None]) -> Iterator
         ):
             completed = processes.manage(*args)
             assert completed.returncode == 0, completed.stderr
+        processes.dream_settings(setup_completed_at=timezone.now())
         try:
             yield processes
         finally:

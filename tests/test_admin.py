@@ -57,7 +57,7 @@ def test_a_new_install_gets_an_admin_login_it_can_use(settings, capsys, django_u
 
 
 @pytest.mark.django_db(transaction=True)
-def test_run_dream_now_action_uses_the_run_service(staff_client):
+def test_run_dream_now_action_uses_the_run_service(staff_client, setup_done):
     import time
 
     from dreams.models import DreamRun, DreamSettings, RunStatus

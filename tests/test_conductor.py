@@ -246,8 +246,8 @@ async def test_foreign_origins_are_refused(conductor):
     assert not connected
 
 
-async def test_a_silent_session_times_out_and_dreaming_resumes(conductor):
-    conductor.timing = conductor.timing.__class__(0.3, 0.3, 0.1, 0.5)
+async def test_a_silent_session_times_out_and_dreaming_resumes(conductor, fast_timing):
+    fast_timing.SESSION_TIMEOUT_MS = 500  # picked up by the running conductor
     await database_sync_to_async(make_moment)(cycle=1)
     observer = await connect("/ws/observe/")
     session = await connect("/ws/session/")
@@ -333,7 +333,7 @@ async def test_a_disconnected_observer_leaves_the_hub(conductor):
     assert len(hub) == before
 
 
-async def test_a_dream_run_triggered_in_a_web_thread_reaches_observers(conductor):
+async def test_a_dream_run_triggered_in_a_web_thread_reaches_observers(conductor, setup_done):
     from asgiref.sync import sync_to_async
 
     from dreams.models import DreamRun, RunStatus

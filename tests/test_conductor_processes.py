@@ -16,7 +16,6 @@ import itertools
 import json
 import os
 import random
-import secrets
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -42,6 +41,7 @@ from tests.children import (
     postgres_url,
     throwaway_postgres,
 )
+from tests.redis_lock import redis_turn
 
 pytestmark = pytest.mark.slow
 
@@ -53,9 +53,6 @@ BEYOND_BLOCKING_POP_S = 6.0
 # Long enough that no cognitive cycle runs while a test still needs the percepts pending.
 NO_CYCLE_MS = "60000"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"
-REDIS_LOCK_KEY = "dreams:tests:conductor-processes"
-REDIS_LOCK_TTL_S = 120
-REDIS_LOCK_WAIT_S = 90.0
 
 PERCEPTS = (
     {"kind": "visual", "description": "a red kite over the harbour", "valence": 0.4},
@@ -260,22 +257,11 @@ def unreachable_services() -> list[str]:
 @contextlib.contextmanager
 def redis_to_ourselves() -> Iterator[str]:
     """A Redis URL for this run: a logical database of its own keeps the channel layer
-    apart, but pub/sub ignores logical databases and the observers' channel has a fixed
-    name, so two runs of this test on one server would hear each other's conductors.
-    They take turns."""
-    client = redis.Redis.from_url(redis_url())
-    token = secrets.token_hex(8).encode()
-    deadline = time.monotonic() + REDIS_LOCK_WAIT_S
-    while not client.set(REDIS_LOCK_KEY, token, nx=True, ex=REDIS_LOCK_TTL_S):
-        assert time.monotonic() < deadline, "another run held the Redis observer channel"
-        time.sleep(0.2)
-    try:
+    apart, and with it the observers' pub/sub channel (named after the database). Runs
+    still take turns, so that the takeover is timed on an otherwise quiet machine."""
+    with redis_turn(redis_url()):
         database = random.randint(1, 15)  # a default Redis has databases 0-15
         yield urlsplit(redis_url())._replace(path=f"/{database}").geturl()
-    finally:
-        if client.get(REDIS_LOCK_KEY) == token:
-            client.delete(REDIS_LOCK_KEY)
-        client.close()
 
 
 @contextlib.contextmanager

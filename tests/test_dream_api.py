@@ -7,6 +7,9 @@ from dreams.models import DreamRun, RunStatus
 from dreams.services.dream_runs import run_dream
 from dreams.services.seeding import moments_seed
 
+# Setup is finished here: the gate before it is tested in test_setup_wizard.py.
+pytestmark = pytest.mark.usefixtures("setup_done")
+
 TOKEN = "dream-control-token-123"
 
 

@@ -25,7 +25,8 @@ from engines.errors import EngineError, EngineOutputInvalid
 from engines.models import SelectionSource
 from engines.selection import engine_select
 
-pytestmark = pytest.mark.django_db
+# Setup is finished here: the gate before it is tested in test_setup_wizard.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("setup_done")]
 
 SIGIL = "ctx.beginPath(); ctx.arc(50, 50, 20, 0, Math.PI * 2); ctx.stroke();"
 

@@ -30,6 +30,9 @@ from engines.models import SelectionSource
 from engines.selection import engine_select
 from tests.processes import dream_processes
 
+# Setup is finished here: the gate before it is tested in test_setup_wizard.py.
+pytestmark = pytest.mark.usefixtures("setup_done")
+
 RUN_FIELDS = {
     "id",
     "trigger",

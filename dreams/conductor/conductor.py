@@ -25,7 +25,7 @@ from dreams.conductor.payloads import inline_sdf, mind_moment_data, sigil_data
 from dreams.conductor.state import Action, CognitiveState, Event, Machine, transition
 from dreams.dream_pick import random_sigil_moment
 from dreams.fanout import EncodedEvent, FanOut
-from dreams.models import MindMoment
+from dreams.models import DreamSettings, MindMoment
 from dreams.realtime import CONDUCTOR_CHANNEL, encode_frame, json_safe, set_local_conductor
 from dreams.selectors import moment_last_cycle
 from dreams.services.cognition import cognize, moment_from_cognition, pending_percepts, visualize
@@ -53,11 +53,14 @@ class Timing:
 
     @classmethod
     def from_settings(cls) -> "Timing":
+        """The live loop timing stored by setup (or the environment's), read from the
+        database: call it in a worker thread."""
+        loop = DreamSettings.load().loop_timing
         return cls(
-            settings.COGNITIVE_CYCLE_MS / 1000,
-            settings.DREAM_CYCLE_MS / 1000,
+            loop.cognitive_cycle_ms / 1000,
+            loop.dream_cycle_ms / 1000,
             settings.DREAM_START_DELAY_MS / 1000,
-            settings.SESSION_TIMEOUT_MS / 1000,
+            loop.session_timeout_ms / 1000,
         )
 
 
@@ -74,24 +77,46 @@ def _in_thread(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return sync_to_async(closing, thread_sensitive=False)
 
 
-async def _every(period: float, tick: Callable[[], Awaitable[None]], *, first_now: bool) -> None:
+async def _every(
+    period: Callable[[], float],
+    tick: Callable[[], Awaitable[None]],
+    *,
+    first_now: bool,
+    retimed: asyncio.Event,
+) -> None:
     """Call `tick` on a fixed schedule of the monotonic clock: ticks never overlap, and a
-    slow tick skips the slots it overran instead of drifting."""
+    slow tick skips the slots it overran instead of drifting. When `retimed` fires during a
+    wait, the period is read again and the next tick counts from the last one, so a new
+    period applies without a restart and without cutting a tick short."""
     loop = asyncio.get_running_loop()
-    start = loop.time()
-    slot = 0 if first_now else 1
+    current = period()
+    last = loop.time()
+    due = last if first_now else last + current
     while True:
-        await asyncio.sleep(max(0.0, start + slot * period - loop.time()))
+        while True:
+            if period() != current:
+                current = period()
+                due = last + current
+            wait = due - loop.time()
+            if wait <= 0:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(retimed.wait(), timeout=wait)
+        last = due
         try:
             await tick()
         except Exception:  # one failed tick must not end the loop
             logger.exception("A loop tick failed; the loop goes on.")
-        slot = max(slot + 1, int((loop.time() - start) // period) + 1)
+        due = last + current * (int((loop.time() - last) // current) + 1)
 
 
 class Conductor:
     def __init__(self, *, timing: Timing | None = None, holder: str | None = None) -> None:
-        self.timing = timing or Timing.from_settings()
+        # Without a fixed timing, the stored one is read when leading starts and then by
+        # the reaper each second, so setup's changes apply without a restart.
+        self._live_timing = timing is None
+        self.timing = timing or Timing(0, 0, 0, 0)
+        self._retimed = asyncio.Event()
         self.holder = holder or holder_name()
         self.machine = Machine()
         self.seq = 0
@@ -126,6 +151,8 @@ class Conductor:
         set_local_conductor(asyncio.get_running_loop(), self._handle)
         helpers: list[asyncio.Task] = []
         try:
+            if self._live_timing:
+                self.timing = await _in_thread(Timing.from_settings)()
             sessions = await _in_thread(open_session_count)()
             await self._apply(Event.STARTED, sessions=sessions)
             # Only now may notices arrive: one handled before STARTED would wake the
@@ -197,7 +224,12 @@ class Conductor:
                 self.timing.dream_cycle_s,
             )
             self._dream_task = asyncio.create_task(
-                _every(self.timing.dream_cycle_s, self._dream_tick, first_now=True),
+                _every(
+                    lambda: self.timing.dream_cycle_s,
+                    self._dream_tick,
+                    first_now=True,
+                    retimed=self._retimed,
+                ),
                 name="dream-loop",
             )
         elif action is Action.STOP_DREAM_LOOP:
@@ -211,7 +243,12 @@ class Conductor:
                 self.timing.cognitive_cycle_s,
             )
             self._cognitive_task = asyncio.create_task(
-                _every(self.timing.cognitive_cycle_s, self._cognitive_tick, first_now=False),
+                _every(
+                    lambda: self.timing.cognitive_cycle_s,
+                    self._cognitive_tick,
+                    first_now=False,
+                    retimed=self._retimed,
+                ),
                 name="cognitive-loop",
             )
         elif action is Action.STOP_COGNITIVE_LOOP:
@@ -344,11 +381,28 @@ class Conductor:
     async def _reap(self) -> None:
         """End silent sessions, and reconcile the session count with the database: the
         consumers' notices are only a shortcut, so a lost one costs a second at most."""
+        if self._live_timing:
+            self._retime(await _in_thread(Timing.from_settings)())
         cutoff = timezone.now() - timezone.timedelta(seconds=self.timing.session_timeout_s)
         if await _in_thread(sessions_expire)(inactive_since=cutoff):
             cognition_log.info("[cognition] Sessions timed out.")
         if await _in_thread(open_session_count)() != self.machine.sessions:
             await self._sessions_changed()
+
+    def _retime(self, timing: Timing) -> None:
+        if timing == self.timing:
+            return
+        logger.info(
+            "Loop timing changed: a cognitive cycle every %gs, a dream every %gs, sessions "
+            "time out after %gs.",
+            timing.cognitive_cycle_s,
+            timing.dream_cycle_s,
+            timing.session_timeout_s,
+        )
+        self.timing = timing
+        # set() wakes every loop waiting now; clearing at once keeps later waits waiting.
+        self._retimed.set()
+        self._retimed.clear()
 
     async def _inbox(self) -> None:
         layer = get_channel_layer()

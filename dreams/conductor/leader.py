@@ -6,6 +6,7 @@ two standbys can never both win.
 """
 
 import os
+import secrets
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +21,9 @@ LEASE_TTL = timedelta(seconds=3)
 
 
 def holder_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:120]
+    # Host and pid say where to look; the random part keeps two containers that share a
+    # hostname and a pid (often 1) from taking each other's lease for their own.
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import base64
 from django.utils import timezone
 
 from dreams.apis import sigil_image_urls
+from dreams.conductor.leader import current_snapshot
 from dreams.models import MindMoment, MomentKind
 from dreams.sigils import sdf_array
 
@@ -23,6 +24,23 @@ def sigil_data(moment: MindMoment, *, is_dream: bool) -> dict:
         "commands": moment.sigil_commands,
         "images": sigil_image_urls(moment),
     }
+
+
+def observer_snapshot() -> tuple[int | None, dict]:
+    """The `seq` the conductor recorded with its state (None when no conductor ever led)
+    and the `snapshot` data (docs/events.md): what an observer gets on connect, and what a
+    page shows before its socket is open."""
+    lease = current_snapshot()
+    if lease is None:
+        return None, {"state": None, "sessions": 0, "lastSigil": None, "conducting": False}
+    moment = lease.last_sigil_moment
+    data = {
+        "state": lease.state or None,
+        "sessions": lease.sessions,
+        "lastSigil": sigil_data(moment, is_dream=lease.last_sigil_is_dream) if moment else None,
+        "conducting": lease.expires_at > timezone.now(),
+    }
+    return lease.seq, data
 
 
 def inline_sdf(moment: MindMoment) -> dict:

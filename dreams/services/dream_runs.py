@@ -1,10 +1,11 @@
 """The dream run: one service for cron, the dashboard, the admin and the command line.
 
-In order: activation gate -> due by cadence (unless forced) -> enough new material ->
-the single-run lock -> the selected engine, within the time limit -> validation (one
-retry on invalid output) -> continuity merge -> one transaction that writes the review,
-the dream mind moment and the run record. Every attempt leaves a run record; a failure
-writes nothing else, so the previous review stays current.
+In order: activation gate (setup finished, dreaming enabled) -> due by cadence (unless
+forced) -> enough new material -> the single-run lock -> the selected engine, within the
+time limit -> validation (one retry on invalid output) -> continuity merge -> one
+transaction that writes the review, the dream mind moment and the run record. Every
+attempt leaves a run record; a failure writes nothing else, so the previous review stays
+current.
 """
 
 import concurrent.futures
@@ -41,8 +42,10 @@ logger = logging.getLogger(__name__)
 
 # A lease outlives the time limit by this much before the run is presumed dead.
 LEASE_GRACE = timedelta(seconds=60)
-# Skips for "not due" pile up when cron calls every few minutes; older ones are pruned.
+# Skips for "not due" (and, before setup, "not configured") pile up when cron calls every
+# few minutes; older ones are pruned.
 NOT_DUE_RETENTION = timedelta(days=7)
+NOT_CONFIGURED_DETAIL = "Finish the setup wizard at /setup/ to start dreaming."
 MAX_CITED_PRIOR_MOMENTS = 50
 
 
@@ -157,8 +160,12 @@ def dream_run_start(*, trigger: Trigger, force: bool = False, dry_run: bool = Fa
         "model": selection.model,
     }
     DreamRun.objects.filter(
-        status=RunStatus.SKIPPED, reason=RunReason.NOT_DUE, started_at__lt=now - NOT_DUE_RETENTION
+        status=RunStatus.SKIPPED,
+        reason__in=[RunReason.NOT_DUE, RunReason.NOT_CONFIGURED],
+        started_at__lt=now - NOT_DUE_RETENTION,
     ).delete()
+    if not settings.setup_complete:
+        return _record_skip(fields, RunReason.NOT_CONFIGURED, NOT_CONFIGURED_DETAIL)
     if not settings.enabled:
         return _record_skip(fields, RunReason.DISABLED, "Dreaming is turned off in the settings.")
     if not force and not dream_is_due(settings, now):

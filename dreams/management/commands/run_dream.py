@@ -3,7 +3,8 @@
 Exit status, so cron and monitors can tell outcomes apart:
 
 - 0: a dream was written (or, with --dry-run, would have been), or a normal skip: not due
-  yet, not enough new moments, dreaming turned off;
+  yet, not enough new moments, dreaming turned off, setup not finished (the line says to
+  finish the setup wizard at /setup/);
 - 3: another run holds the lock;
 - 1: the run failed (engine not ready, timeout, invalid output, engine error);
 - 128 + the signal number (143 for SIGTERM, 130 for Ctrl-C): stopped by a signal. The run

@@ -1,0 +1,229 @@
+"""The dashboard's read model: what `/` shows, and the copy for every state it can be in.
+
+Everything here is a read (a selector); the page's writes go through the same API as any
+other client (`PUT /api/engines/selection/`, `POST /api/dream/runs/`). The copy tables
+are handed to the page's script as JSON too, so the server's first paint and the live
+updates speak with one voice.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from dreams.conductor.payloads import observer_snapshot
+from dreams.health import DreamHealth, HealthStatus, dream_health
+from dreams.models import DreamReview, DreamRun, DreamSettings, MindMoment, RunReason, RunStatus
+from dreams.selectors import latest_review, moment_queryset
+from engines.readiness import Readiness, all_engine_readiness
+from engines.selection import SelectedEngine, selected_engine
+
+RECENT_RUN_COUNT = 10
+RECENT_MOMENT_COUNT = 12
+# A theme cites up to 50 moments; the page shows the first few and counts the rest.
+CITED_MOMENTS_SHOWN = 6
+
+# What a running dream run is doing, by its `stage` (see dreams.services.dream_runs).
+STAGE_COPY = {
+    "starting": "Gathering the moments to dream about...",
+    "dreaming": "The engine is dreaming...",
+    "writing": "Writing the dream review...",
+    "done": "Finishing...",
+}
+
+# What became of a finished run and what the operator can do next, by reason; the run's
+# own detail (sanitized, e.g. the engine's fix hint) follows it.
+OUTCOME_COPY = {
+    RunStatus.WRITTEN: "A new dream was written.",
+    RunReason.NOT_CONFIGURED: "Setup is not finished, so the mind cannot dream yet.",
+    RunReason.DISABLED: "Dreaming is turned off. Turn it on in setup or the admin.",
+    RunReason.NOT_DUE: "Not due yet: the next dream comes with the schedule.",
+    RunReason.NO_MATERIAL: "Not enough new moments to dream about. Let the mind gather "
+    "more (sessions, or the perceptor), then try again.",
+    RunReason.ALREADY_RUNNING: "Another dream run was already in progress; its result "
+    "shows here when it finishes.",
+    RunReason.ENGINE_NOT_READY: "The selected engine is not ready.",
+    RunReason.TIMEOUT: "The engine took too long to answer. Try again, or raise the time "
+    "limit in the dream settings.",
+    RunReason.INVALID_OUTPUT: "The engine answered twice with a dream that could not be "
+    "used. Try again, or choose another engine.",
+    RunReason.ENGINE_ERROR: "The engine failed. Check it with `python manage.py engines "
+    "probe`, then try again.",
+    RunReason.LEASE_EXPIRED: "The run stopped without finishing (its process ended). "
+    "Generate the dream again.",
+    RunReason.INTERRUPTED: "The run was stopped before it finished. Generate the dream again.",
+}
+
+# The conductor's states, as an operator would say them.
+STATE_COPY = {
+    "IDLE": "Idle",
+    "AGGREGATING": "Listening to sessions",
+    "COGNIZING": "Thinking",
+    "VISUALIZING": "Drawing a sigil",
+    "DREAMING": "Dreaming (replaying past moments)",
+}
+NO_CONDUCTOR_COPY = "The conductor is not running"
+
+NO_READY_ENGINE_COPY = (
+    "No engine is ready, so the mind can neither think nor dream. Follow the fix hint of "
+    "the engine you want to use, then reload this page."
+)
+
+
+def run_outcome(run: DreamRun) -> str:
+    """A finished run's outcome as product copy; for a running run, its stage."""
+    if run.status == RunStatus.RUNNING:
+        return STAGE_COPY.get(run.stage, STAGE_COPY["starting"])
+    base = OUTCOME_COPY.get(run.reason or run.status, run.get_reason_display())
+    if run.status == RunStatus.WRITTEN or not run.detail:
+        return base
+    return f"{base} {run.detail}"
+
+
+# Badge classes of site.css for run statuses and health states.
+RUN_BADGE = {
+    RunStatus.RUNNING: "running",
+    RunStatus.WRITTEN: "ok",
+    RunStatus.SKIPPED: "skipped",
+    RunStatus.FAILED: "failed",
+    RunStatus.ABANDONED: "failed",
+}
+HEALTH_BADGE = {
+    HealthStatus.HEALTHY: "ok",
+    HealthStatus.NEVER_RAN: "warn",
+    HealthStatus.NOT_CONFIGURED: "warn",
+    HealthStatus.STALE: "stale",
+    HealthStatus.SILENT_FAILURE: "error",
+    HealthStatus.ENGINE_NOT_READY: "error",
+}
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run: DreamRun
+    outcome: str
+    badge: str
+    duration: str
+
+
+def run_row(run: DreamRun) -> RunRow:
+    duration = "" if run.duration_ms is None else f"{run.duration_ms / 1000:.1f} s"
+    return RunRow(run, run_outcome(run), RUN_BADGE.get(run.status, ""), duration)
+
+
+@dataclass(frozen=True)
+class CitedTheme:
+    name: str
+    summary: str
+    moments: list[MindMoment]
+    more: int
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    review: DreamReview
+    themes: list[CitedTheme]
+
+
+def review_view(review: DreamReview) -> ReviewView:
+    """A review with the moments each theme cites, fetched in one query."""
+    shown = {
+        theme_index: theme["moment_ids"][:CITED_MOMENTS_SHOWN]
+        for theme_index, theme in enumerate(review.themes)
+    }
+    ids = {moment_id for moment_ids in shown.values() for moment_id in moment_ids}
+    # A cited moment may have been deleted since (moments can be pruned in the admin).
+    found = MindMoment.objects.in_bulk(ids)
+    themes = [
+        CitedTheme(
+            name=theme["name"],
+            summary=theme["summary"],
+            moments=[found[moment_id] for moment_id in shown[index] if moment_id in found],
+            more=max(0, len(theme["moment_ids"]) - CITED_MOMENTS_SHOWN),
+        )
+        for index, theme in enumerate(review.themes)
+    ]
+    return ReviewView(review, themes)
+
+
+class Dashboard:
+    """What the dashboard shows; each part is read only when the page uses it."""
+
+    no_ready_engine_copy = NO_READY_ENGINE_COPY
+
+    @cached_property
+    def engines(self) -> list[Readiness]:
+        return all_engine_readiness()
+
+    @cached_property
+    def selection(self) -> SelectedEngine:
+        return selected_engine()
+
+    @cached_property
+    def any_engine_ready(self) -> bool:
+        return any(readiness.ready for readiness in self.engines)
+
+    @cached_property
+    def health(self) -> DreamHealth:
+        return dream_health()
+
+    @cached_property
+    def setup_complete(self) -> bool:
+        return DreamSettings.load().setup_complete
+
+    @cached_property
+    def running_run(self) -> DreamRun | None:
+        return DreamRun.objects.filter(status=RunStatus.RUNNING).first()
+
+    @cached_property
+    def running_progress(self) -> str:
+        return run_outcome(self.running_run) if self.running_run else ""
+
+    @cached_property
+    def last_run(self) -> DreamRun | None:
+        return self.health.last_run
+
+    @cached_property
+    def last_run_row(self) -> RunRow | None:
+        return run_row(self.last_run) if self.last_run else None
+
+    @cached_property
+    def health_badge(self) -> str:
+        return HEALTH_BADGE.get(self.health.status, "warn")
+
+    @cached_property
+    def ready_to_dream(self) -> bool:
+        """Whether a run could reach the engine, a run in progress aside."""
+        return self.setup_complete and self.selection.ready
+
+    @cached_property
+    def can_generate(self) -> bool:
+        return self.ready_to_dream and self.running_run is None
+
+    @cached_property
+    def recent_runs(self) -> list[RunRow]:
+        """The latest runs; cron's frequent "not due" skips would hide everything else."""
+        runs = DreamRun.objects.exclude(status=RunStatus.SKIPPED, reason=RunReason.NOT_DUE)
+        return [run_row(run) for run in runs[:RECENT_RUN_COUNT]]
+
+    @cached_property
+    def recent_moments(self) -> list[MindMoment]:
+        return list(moment_queryset()[:RECENT_MOMENT_COUNT])
+
+    @cached_property
+    def review(self) -> ReviewView | None:
+        review = latest_review()
+        return review_view(review) if review else None
+
+    @cached_property
+    def live(self) -> dict:
+        """The observer snapshot (docs/events.md) the live section starts from."""
+        return observer_snapshot()[1]
+
+    @cached_property
+    def live_state(self) -> str:
+        state = self.live["state"]
+        return STATE_COPY.get(state, NO_CONDUCTOR_COPY) if state else NO_CONDUCTOR_COPY
+
+    @cached_property
+    def script_copy(self) -> dict:
+        """The copy the page's script needs to describe live changes."""
+        return {"stages": STAGE_COPY, "states": STATE_COPY, "noConductor": NO_CONDUCTOR_COPY}

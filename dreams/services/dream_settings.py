@@ -1,0 +1,96 @@
+"""Writes to the dream settings: cadence, live loop timing and setup completion.
+
+The setup wizard, the admin and any API write through these, so each rule (ranges, time
+zones, the activation gate) is enforced in one place: the model's validators, run by
+`full_clean` before every save.
+"""
+
+import logging
+from datetime import datetime, time
+
+from django.db import transaction
+from django.utils import timezone
+
+from dreams.models import Cadence, DreamSettings
+
+logger = logging.getLogger(__name__)
+
+
+def _locked() -> DreamSettings:
+    DreamSettings.load()  # the row exists before it is locked
+    return DreamSettings.objects.select_for_update().get(pk=DreamSettings.SINGLETON_ID)
+
+
+def _save(row: DreamSettings, fields: list[str]) -> DreamSettings:
+    row.full_clean()
+    row.save(update_fields=[*fields, "updated_at"])
+    return row
+
+
+@transaction.atomic
+def dream_settings_update(
+    *,
+    enabled: bool,
+    cadence: Cadence,
+    daily_at: time | None = None,
+    interval_hours: int | None = None,
+    time_zone: str,
+    min_new_moments: int,
+    max_material: int | None = None,
+    timeout_s: int | None = None,
+) -> DreamSettings:
+    """When and how the mind dreams. A value given as None stays as it is (the daily time
+    is kept while the cadence is every few hours, and the other way round). Raises
+    `ValidationError` (with field errors) on values out of range."""
+    row = _locked()
+    changes = {
+        "enabled": enabled,
+        "cadence": cadence,
+        "daily_at": daily_at,
+        "interval_hours": interval_hours,
+        "time_zone": time_zone,
+        "min_new_moments": min_new_moments,
+        "max_material": max_material,
+        "timeout_s": timeout_s,
+    }
+    fields = [name for name, value in changes.items() if value is not None]
+    for name in fields:
+        setattr(row, name, changes[name])
+    _save(row, fields)
+    logger.info("Dream settings changed: %s, enabled=%s.", row.get_cadence_display(), enabled)
+    return row
+
+
+@transaction.atomic
+def loop_timing_update(
+    *,
+    cognitive_cycle_ms: int | None,
+    dream_cycle_ms: int | None,
+    session_timeout_ms: int | None,
+) -> DreamSettings:
+    """The live loops' timing, in milliseconds; None means the server's environment value.
+    A running conductor picks the change up within a second (it re-reads the timing with
+    its session reaper), without a restart."""
+    row = _locked()
+    row.cognitive_cycle_ms = cognitive_cycle_ms
+    row.dream_cycle_ms = dream_cycle_ms
+    row.session_timeout_ms = session_timeout_ms
+    _save(row, ["cognitive_cycle_ms", "dream_cycle_ms", "session_timeout_ms"])
+    timing = row.loop_timing
+    logger.info(
+        "Loop timing set: cognitive cycle %d ms, dream cycle %d ms, session timeout %d ms.",
+        timing.cognitive_cycle_ms,
+        timing.dream_cycle_ms,
+        timing.session_timeout_ms,
+    )
+    return row
+
+
+@transaction.atomic
+def setup_complete(*, completed_at: datetime | None = None) -> DreamSettings:
+    """Open the dream run's activation gate: setup has been finished."""
+    row = _locked()
+    row.setup_completed_at = completed_at or timezone.now()
+    _save(row, ["setup_completed_at"])
+    logger.info("Setup is complete; dream runs may start.")
+    return row

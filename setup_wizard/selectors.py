@@ -1,0 +1,47 @@
+"""Reads for the wizard: the starting draft (the values in force now) and a user's draft."""
+
+from django.contrib.auth.base_user import AbstractBaseUser
+
+from dreams.models import DreamSettings
+from engines.selection import selected_engine
+from setup_wizard.forms import STEP_NAMES, time_text
+from setup_wizard.models import SetupDraft
+
+
+def setup_current_values() -> dict[str, dict[str, str]]:
+    """Every step's input as it would be submitted for the settings in force, so running
+    the wizard again starts from what is configured, not from factory defaults."""
+    row = DreamSettings.load()
+    timing = row.loop_timing
+    cadence = {
+        "cadence": row.cadence,
+        "daily_at": time_text(row.daily_at),
+        "interval_hours": str(row.interval_hours),
+        "time_zone": row.time_zone,
+        "min_new_moments": str(row.min_new_moments),
+    }
+    if row.enabled:
+        cadence["enabled"] = "on"
+    selection = selected_engine()
+    return {
+        "welcome": {},
+        "cadence": cadence,
+        # A selected engine that is not ready is not offered as the choice: it cannot be.
+        "engine": {"engine": selection.engine} if selection.ready else {},
+        "timing": {
+            "cognitive_cycle_ms": str(timing.cognitive_cycle_ms),
+            "dream_cycle_ms": str(timing.dream_cycle_ms),
+            "session_timeout_ms": str(timing.session_timeout_ms),
+        },
+        "review": {},
+    }
+
+
+def setup_draft_for(user: AbstractBaseUser) -> SetupDraft:
+    """The user's draft, or (unsaved) a new one that starts from the current values: a
+    visit that changes nothing writes nothing."""
+    draft = SetupDraft.objects.filter(user=user).first()
+    if draft is not None:
+        return draft
+    first = STEP_NAMES[0]
+    return SetupDraft(user=user, step=first, reached=first, data=setup_current_values())

@@ -1,0 +1,130 @@
+"""The dashboard in a real browser, against a real server (see tests/browser.py)."""
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from dreams.dashboard import OUTCOME_COPY, STAGE_COPY
+from dreams.models import RunStatus
+from dreamsite.control import PUBLIC_DEMO_COPY
+from tests.browser import LiveSite, canvas_lit_pixels, log_in
+from tests.stub_servers import StubServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# Everything in a page's content a visitor could operate.
+CONTROLS = (
+    "main button, main select, main textarea, main input:not([type=hidden]), main a[role=button]"
+)
+# Collects every text the dream status region shows, however briefly.
+RECORD_STATUS = """() => {
+    const status = document.getElementById('dream-status');
+    window.statusLog = [];
+    new MutationObserver(() => window.statusLog.push(status.textContent)).observe(
+        status, {childList: true, characterData: true, subtree: true});
+}"""
+
+
+def finish_setup(site: LiveSite) -> None:
+    """Open the activation gate as the wizard's last step does."""
+    site.manage(
+        "shell", "-c", "from dreams.services.dream_settings import setup_complete; setup_complete()"
+    )
+
+
+def dashboard_runs(page: Page, site: LiveSite) -> list[dict]:
+    return page.request.get(f"{site.url}/api/dream/runs/?trigger=dashboard").json()["results"]
+
+
+def test_engine_selected_on_the_dashboard_is_used_by_the_next_run(
+    start_site: Callable[..., LiveSite], page: Page
+) -> None:
+    with StubServer() as stub:
+        # Two ready engines: Anthropic (a stub; first in order, so chosen automatically)
+        # and the built-in offline engine.
+        site = start_site(ANTHROPIC_BASE_URL=stub.url, ANTHROPIC_API_KEY="sk-ant-stub-key")
+        finish_setup(site)
+        log_in(page, site)
+        expect(page.locator("#engine-anthropic")).to_be_checked()
+
+        page.check("#engine-offline")
+        page.click("#select-engine")
+        expect(page.locator("#engine-status")).to_contain_text("Offline (built in)")
+        expect(page.locator(".engine-selected")).to_contain_text("Offline (built in)")
+        expect(page.locator("[data-part=health] .kv")).to_contain_text("Offline (built in)")
+
+        page.click("#generate-dream")
+        expect(page.locator(".review-title")).to_be_visible()
+        assert [run["engine"] for run in dashboard_runs(page, site)] == ["offline"]
+        expect(page.locator(".runs tbody tr").first).to_contain_text("offline")
+        assert not any(request.method == "POST" for request in stub.requests)
+
+
+def test_generate_twice_quickly_makes_one_run_then_shows_the_review(
+    live_site: LiveSite, page: Page
+) -> None:
+    finish_setup(live_site)
+    log_in(page, live_site)
+    button = page.locator("#generate-dream")
+    expect(button).to_be_enabled()
+    page.evaluate(RECORD_STATUS)
+
+    button.dblclick()
+    expect(page.locator("#dream-status")).to_have_text(OUTCOME_COPY[RunStatus.WRITTEN])
+    expect(button).to_be_enabled()
+
+    runs = dashboard_runs(page, live_site)
+    assert [run["status"] for run in runs] == ["written"]
+    shown = page.evaluate("window.statusLog")
+    assert set(shown) & set(STAGE_COPY.values()), shown
+
+    review = page.request.get(f"{live_site.url}/api/dream/reviews/latest/").json()
+    assert review["id"] == runs[0]["review_id"]
+    expect(page.locator(".review-title")).to_have_text(review["title"])
+    first_theme = review["themes"][0]
+    expect(page.locator(".theme").first).to_contain_text(first_theme["name"])
+    cited = page.locator(".theme").first.locator(".cited a").first
+    assert cited.get_attribute("href") == f"/api/moments/{first_theme['moment_ids'][0]}/"
+    assert canvas_lit_pixels(page, ".review-sigil canvas") > 50
+
+
+def test_public_demo_mode_shows_no_working_control(
+    start_site: Callable[..., LiveSite], page: Page
+) -> None:
+    site = start_site(DREAMS_PUBLIC_DEMO="true")
+    log_in(page, site)  # even staff may change nothing
+    # Whatever is left to operate (such as the observer's full-screen button) may change
+    # nothing: operating it sends no write and opens no session.
+    writes: list[str] = []
+    page.on("request", lambda r: r.method in ("GET", "HEAD") or writes.append(r.url))
+    page.on("websocket", lambda socket: "/ws/observe/" in socket.url or writes.append(socket.url))
+    # The observer display is read-only by design and full-screen, without the banner.
+    for path, says_demo in [
+        ("/", True),
+        ("/perceive/", True),
+        ("/setup/", True),
+        ("/observe/", False),
+    ]:
+        page.goto(f"{site.url}{path}")
+        if says_demo:
+            expect(page.get_by_text(PUBLIC_DEMO_COPY).first).to_be_visible()
+        for control in page.locator(CONTROLS).all():
+            if control.is_visible() and control.is_enabled():
+                control.click()
+        page.wait_for_load_state("networkidle")
+        assert writes == [], path
+
+    page.goto(site.url)
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    headers = {"X-CSRFToken": csrf, "Referer": f"{site.url}/"}
+    forced = [
+        page.request.post(f"{site.url}/api/dream/runs/", headers=headers, data={"force": True}),
+        page.request.put(
+            f"{site.url}/api/engines/selection/", headers=headers, data={"engine": "offline"}
+        ),
+    ]
+    for response in forced:
+        assert response.status == 403
+        assert response.json()["detail"] == PUBLIC_DEMO_COPY
+    assert page.request.get(f"{site.url}/api/dream/runs/").json()["results"] == []

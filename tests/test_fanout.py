@@ -1,0 +1,424 @@
+"""Observer fan-out: one encoding per event, every observer every event in order, slow
+observers closed with 4408 without holding back the others, and nothing missed or sent
+twice between an observer's snapshot and its live stream (dreams.fanout)."""
+
+import asyncio
+import base64
+import json
+import socket
+import time
+from collections import deque
+from pathlib import Path
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from dreams import consumers
+from dreams import fanout as fanout_module
+from dreams.bench_fanout import BenchOptions, ObserverClient, run_bench
+from dreams.conductor import conductor as conductor_module
+from dreams.conductor.conductor import Conductor, Timing
+from dreams.fanout import CLOSE_TOO_SLOW, OBSERVER_QUEUE_LIMIT, EncodedEvent, hub
+from dreams.realtime import encode_frame
+from dreamsite.asgi import application
+from tests.children import Children, accepts_connections, child_env, free_port, manage
+from tests.factories import make_moment
+from tests.redis_lock import redis_turn, redis_url, require_redis
+
+ORIGIN = [(b"origin", b"http://127.0.0.1")]
+
+
+# -- stand-ins for daphne's connections -------------------------------------------------
+
+
+class FakeTransport:
+    """Twisted's write buffer, as far as the hub looks at it; a stalled one keeps it all."""
+
+    def __init__(self, *, stalled: bool) -> None:
+        self.stalled = stalled
+        self.written: list[bytes] = []
+        self.dataBuffer = b""
+        self.offset = 0
+        self._tempDataLen = 0
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+        if self.stalled:
+            self._tempDataLen += len(data)
+
+
+class FakeProtocol:
+    STATE_OPEN, STATE_CLOSING = 3, 2
+
+    def __init__(self, *, stalled: bool = False) -> None:
+        self.transport = FakeTransport(stalled=stalled)
+        self.state = self.STATE_OPEN
+        self.send_queue: deque = deque()
+        self.closeHandshakeTimeout = 1.0
+        self.closed_with: int | None = None
+
+    def sendClose(self, code: int | None = None, reason: str | None = None) -> None:
+        self.closed_with = code
+        self.state = self.STATE_CLOSING
+
+    def frames(self) -> list[dict]:
+        return [json.loads(unframe(data)) for data in self.transport.written]
+
+
+class FakeObserver:
+    def __init__(self, *, wants_sdf: bool = False) -> None:
+        self.wants_sdf = wants_sdf
+
+    async def send_frame(self, frame: str) -> None:
+        raise AssertionError("an observer under daphne is written to directly")
+
+    async def close_slow(self) -> None:
+        raise AssertionError("an observer under daphne is closed directly")
+
+
+def unframe(data: bytes) -> str:
+    """The text of one unmasked server frame."""
+    assert data[0] == 0x81
+    length, start = data[1], 2
+    if length == 126:
+        length, start = int.from_bytes(data[2:4], "big"), 4
+    elif length == 127:
+        length, start = int.from_bytes(data[2:10], "big"), 10
+    assert len(data) == start + length
+    return data[start:].decode()
+
+
+def direct_observers(count: int, **kwargs: bool) -> list[tuple[FakeObserver, FakeProtocol]]:
+    observers = []
+    for _ in range(count):
+        observer, protocol = FakeObserver(wants_sdf=kwargs.get("sdf", False)), FakeProtocol()
+        hub.go_live(observer, after_seq=hub.last_seq, protocol=protocol)
+        observers.append((observer, protocol))
+    return observers
+
+
+def event(seq: int, *, size: int = 0, sdf: bool = False) -> EncodedEvent:
+    data = {"cycle": seq, "padding": "x" * size}
+    with_sdf = encode_frame("sigil", {**data, "sdf": {"data": "AAAA"}}, seq) if sdf else None
+    return EncodedEvent(seq, "sigil", encode_frame("sigil", data, seq), with_sdf)
+
+
+@pytest.fixture
+def counted(monkeypatch) -> dict[str, int]:
+    """How often an event was turned into JSON text, and text into frame bytes."""
+    calls = {"json": 0, "frame": 0}
+    real_encode, real_frame = conductor_module.encode_frame, fanout_module.websocket_frame
+
+    def encode(*args: object) -> str:
+        calls["json"] += 1
+        return real_encode(*args)
+
+    def frame(text: str) -> bytes:
+        calls["frame"] += 1
+        return real_frame(text)
+
+    monkeypatch.setattr(conductor_module, "encode_frame", encode)
+    monkeypatch.setattr(fanout_module, "websocket_frame", frame)
+    return calls
+
+
+# -- the hub, in this process -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("observers", [10, 2_000])
+async def test_each_event_is_serialized_once_whatever_the_number_of_observers(observers, counted):
+    conductor = Conductor(timing=Timing(1, 1, 1, 60), holder="fanout-test")
+    plain = direct_observers(observers // 2)
+    with_sdf = direct_observers(observers - observers // 2, sdf=True)
+
+    sdf = {"width": 2, "height": 2, "data": base64.b64encode(b"\x80" * 4).decode()}
+    await conductor.broadcast("sigil", {"cycle": 7, "isDream": True}, inline_sdf=sdf)
+    assert counted == {"json": 2, "frame": 2}  # with and without the distance field
+    await conductor.broadcast("mindMoment", {"cycle": 7})
+    assert counted == {"json": 3, "frame": 3}
+
+    for _, protocol in plain:
+        sigil, moment = protocol.frames()
+        assert "sdf" not in sigil["data"]
+        assert moment["event"] == "mindMoment"
+    for _, protocol in with_sdf:
+        assert protocol.frames()[0]["data"]["sdf"] == sdf
+    # The very same bytes went to every observer of a variant.
+    assert len({id(protocol.transport.written[0]) for _, protocol in plain}) == 1
+
+
+async def test_every_observer_gets_every_event_in_seq_order():
+    observers = direct_observers(300)
+    for seq in range(1, 51):
+        await hub.dispatch(event(seq))
+    for _, protocol in observers:
+        assert [frame["seq"] for frame in protocol.frames()] == list(range(1, 51))
+
+
+async def test_a_stalled_observer_is_closed_with_4408_and_holds_back_no_one(settings):
+    settings.DREAMS_OBSERVER_BACKLOG_BYTES = 10_000
+    stalled_observer, stalled = FakeObserver(), FakeProtocol(stalled=True)
+    hub.go_live(stalled_observer, after_seq=0, protocol=stalled)
+    others = direct_observers(100)
+
+    for seq in range(1, 21):
+        await hub.dispatch(event(seq, size=2_000))
+
+    # Five frames of 2 KB leave more than 10,000 bytes unsent: at the sixth it is closed,
+    # and written no more.
+    assert stalled.closed_with == CLOSE_TOO_SLOW
+    assert len(stalled.transport.written) == 5
+    assert stalled_observer not in hub
+    for _, protocol in others:
+        assert [frame["seq"] for frame in protocol.frames()] == list(range(1, 21))
+        assert protocol.closed_with is None
+
+
+async def test_an_observer_without_a_daphne_connection_that_stalls_is_closed_alone():
+    """The ASGI fallback (test communicators): each observer drains its own queue."""
+
+    class Stuck(FakeObserver):
+        def __init__(self) -> None:
+            super().__init__()
+            self.closed = asyncio.Event()
+
+        async def send_frame(self, frame: str) -> None:
+            await asyncio.Event().wait()  # never returns
+
+        async def close_slow(self) -> None:
+            self.closed.set()
+
+    class Quick(FakeObserver):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seqs: list[int] = []
+
+        async def send_frame(self, frame: str) -> None:
+            self.seqs.append(json.loads(frame)["seq"])
+
+    stuck, quick = Stuck(), [Quick() for _ in range(20)]
+    for observer in (stuck, *quick):
+        hub.go_live(observer, after_seq=0)
+    total = OBSERVER_QUEUE_LIMIT + 5
+    async with asyncio.timeout(2):
+        for seq in range(1, total + 1):
+            await hub.dispatch(event(seq))
+            await asyncio.sleep(0)  # events come a loop turn apart at least
+        await stuck.closed.wait()
+    await asyncio.sleep(0.05)  # the quick ones' queues drain
+    assert stuck not in hub
+    for observer in quick:
+        assert observer.seqs == list(range(1, total + 1))
+        hub.discard(observer)
+
+
+# -- observers over Channels' test communicator ------------------------------------------
+
+
+async def connect(path: str) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(application, path, headers=ORIGIN)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def frames_of(communicator: WebsocketCommunicator, seconds: float = 0.3) -> list[dict]:
+    frames = []
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        if not await communicator.receive_nothing(timeout=0.05):
+            frames.append(json.loads(await communicator.receive_from()))
+    return frames
+
+
+async def test_events_during_the_snapshot_follow_it_without_gap_or_duplicate(monkeypatch):
+    for seq in range(1, 11):
+        await hub.dispatch(event(seq))
+
+    async def snapshot_read(hub_seq: int) -> tuple[int, dict]:
+        # The lease says seq 10; two more events are broadcast while it is read.
+        await hub.dispatch(event(11))
+        await hub.dispatch(event(12))
+        return 10, {"state": "DREAMING", "sessions": 0, "lastSigil": None, "conducting": True}
+
+    monkeypatch.setattr(consumers, "_snapshot_data", snapshot_read)
+    observer = await connect("/ws/observe/")
+    snapshot = json.loads(await observer.receive_from())
+    assert (snapshot["event"], snapshot["seq"]) == ("snapshot", 10)
+    await hub.dispatch(event(13))
+    assert [frame["seq"] for frame in await frames_of(observer)] == [11, 12, 13]
+
+    async def ahead(hub_seq: int) -> tuple[int, dict]:
+        return 13, {"state": "DREAMING", "sessions": 0, "lastSigil": None, "conducting": True}
+
+    monkeypatch.setattr(consumers, "_snapshot_data", ahead)
+    late = await connect("/ws/observe/")
+    assert json.loads(await late.receive_from())["seq"] == 13
+    await hub.dispatch(event(14))
+    assert [frame["seq"] for frame in await frames_of(late)] == [14]
+    await observer.disconnect()
+    await late.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_observers_joining_while_the_conductor_dreams_see_contiguous_seq():
+    for cycle in range(1, 4):
+        await database_sync_to_async(make_moment)(cycle=cycle)
+    stop = asyncio.Event()
+    conductor = Conductor(timing=Timing(60, 0.05, 0.05, 60), holder="fanout-test")
+    task = asyncio.create_task(conductor.run(stop))
+    await asyncio.wait_for(conductor.leading.wait(), 5)
+    observers = []
+    for _ in range(6):
+        observers.append(await connect("/ws/observe/"))
+        await asyncio.sleep(0.07)
+    collected = [await frames_of(observer, 0.5) for observer in observers]
+    stop.set()
+    await asyncio.wait_for(task, 10)
+    for frames in collected:
+        assert frames[0]["event"] == "snapshot"
+        seqs = [frame["seq"] for frame in frames]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs
+        assert len(seqs) > 3
+    for observer in observers:
+        await observer.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_only_observers_who_asked_get_the_inline_sdf():
+    plain, asked = await connect("/ws/observe/"), await connect("/ws/observe/?sdf=1")
+    for communicator in (plain, asked):
+        await communicator.receive_from()  # snapshot
+    direct_plain, direct_asked = direct_observers(1)[0][1], direct_observers(1, sdf=True)[0][1]
+    sigil = event(hub.last_seq + 1, sdf=True)
+    await hub.dispatch(sigil)
+
+    assert "sdf" not in json.loads(await plain.receive_from())["data"]
+    assert "sdf" in json.loads(await asked.receive_from())["data"]
+    assert "sdf" not in direct_plain.frames()[0]["data"]
+    assert "sdf" in direct_asked.frames()[0]["data"]
+    await plain.disconnect()
+    await asked.disconnect()
+
+
+# -- real processes ---------------------------------------------------------------------
+
+
+def stalled_observer(port: int) -> socket.socket:
+    """A client that asks for the large frames (inline SDF) and then never reads."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    key = base64.b64encode(b"0123456789abcdef").decode()
+    sock.sendall(
+        (
+            f"GET /ws/observe/?sdf=1 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Origin: http://127.0.0.1:{port}\r\n\r\n"
+        ).encode()
+    )
+    return sock
+
+
+def close_code_after_backlog(sock: socket.socket, timeout: float) -> int | None:
+    """Read everything the server queued; the code of its close frame, if one came."""
+    sock.settimeout(timeout)
+    data = bytearray()
+    with sock:
+        while True:
+            try:
+                chunk = sock.recv(1 << 20)
+            except (TimeoutError, ConnectionResetError):
+                break
+            if not chunk:
+                break
+            data += chunk
+    body = data[data.index(b"\r\n\r\n") + 4 :]
+    while len(body) >= 2:
+        opcode, length, start = body[0] & 0x0F, body[1] & 0x7F, 2
+        if length == 126:
+            length, start = int.from_bytes(body[2:4], "big"), 4
+        elif length == 127:
+            length, start = int.from_bytes(body[2:10], "big"), 10
+        if opcode == 8:
+            return int.from_bytes(body[start : start + 2], "big")
+        body = body[start + length :]
+    return None
+
+
+@pytest.mark.slow
+async def test_under_daphne_a_stalled_observer_is_closed_with_4408_and_others_keep_pace(
+    children: Children, tmp_path: Path
+):
+    env = child_env(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        DREAM_CYCLE_MS="50",
+        DREAMS_OBSERVER_BACKLOG_BYTES="32768",
+    )
+    manage(env, "migrate", "--noinput", "--verbosity", "0")
+    manage(env, "seed_moments", "--count", "3")
+    port = free_port()
+    server = children.start("serve", env, "serve", "--port", str(port))
+    deadline = time.monotonic() + 30
+    while not accepts_connections(port):
+        assert server.alive() and time.monotonic() < deadline, server.log()
+        await asyncio.sleep(0.1)
+
+    sink_loop = asyncio.get_running_loop()
+    from dreams.bench_fanout import ClientSink
+
+    sink = ClientSink()
+    keeping_up = []
+    for _ in range(3):
+        client = ObserverClient("127.0.0.1", port, "/ws/observe/", sink)
+        await sink_loop.create_connection(lambda client=client: client, "127.0.0.1", port)
+        await asyncio.wait_for(client.opened, 10)
+        keeping_up.append(client)
+    stalled = stalled_observer(port)
+
+    deadline = time.monotonic() + 30
+    while "fell too far behind" not in server.log():
+        assert server.alive() and time.monotonic() < deadline, "the stalled observer was kept"
+        await asyncio.sleep(0.05)
+    received_when_closed = len(keeping_up[0].seqs)
+    # In a thread: this loop must go on reading the others' frames meanwhile.
+    assert await asyncio.to_thread(close_code_after_backlog, stalled, 3) == CLOSE_TOO_SLOW
+    await asyncio.sleep(0.2)
+
+    for client in keeping_up:
+        assert client.close_code is None
+        seqs = list(client.seqs)
+        assert seqs == list(range(client.snapshot_seq + 1, client.snapshot_seq + 1 + len(seqs)))
+        assert len(seqs) > received_when_closed >= 4  # they went on hearing dreams throughout
+        assert client.transport is not None
+        client.transport.close()
+    # Not held back: their worst delay is far below the seconds the stalled one lagged.
+    assert max(sink.delay_s) < 2.0
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+def test_two_web_processes_and_a_conductor_over_redis_lose_nothing():
+    require_redis()
+    with redis_turn():
+        report = run_bench(
+            BenchOptions(
+                observers=40,
+                rate=4,
+                seconds=2,
+                mode="redis",
+                client_processes=1,
+                redis_url=redis_url(),
+                baseline_observers=0,
+                settle_s=0.5,
+                grace_s=1.0,
+            )
+        )
+    assert report.connected == 40
+    assert report.events >= 6
+    assert report.lost == 0
+    assert report.contiguous
+    assert set(report.rss_per_observer_kb) == {"web-a", "web-b"}
