@@ -176,6 +176,16 @@ LOOP_TIMING_RANGES: dict[str, tuple[int, int]] = {
 }
 
 
+def loop_timing_field(name: str, help_text: str) -> models.PositiveIntegerField:
+    low, high = LOOP_TIMING_RANGES[name]
+    return models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(low), MaxValueValidator(high)],
+        help_text=help_text,
+    )
+
+
 @dataclass(frozen=True)
 class LoopTiming:
     cognitive_cycle_ms: int
@@ -218,34 +228,19 @@ class DreamSettings(models.Model):
     # Live loop timing. Empty means the server's environment value (COGNITIVE_CYCLE_MS,
     # DREAM_CYCLE_MS, SESSION_TIMEOUT_MS), so a deployment that never ran setup keeps the
     # timing it was configured with.
-    cognitive_cycle_ms = models.PositiveIntegerField(
-        null=True,
-        blank=True,
-        validators=[
-            MinValueValidator(LOOP_TIMING_RANGES["cognitive_cycle_ms"][0]),
-            MaxValueValidator(LOOP_TIMING_RANGES["cognitive_cycle_ms"][1]),
-        ],
-        help_text="Milliseconds between cognitive cycles while sessions are connected. "
+    cognitive_cycle_ms = loop_timing_field(
+        "cognitive_cycle_ms",
+        "Milliseconds between cognitive cycles while sessions are connected. "
         "Empty: the server's COGNITIVE_CYCLE_MS.",
     )
-    dream_cycle_ms = models.PositiveIntegerField(
-        null=True,
-        blank=True,
-        validators=[
-            MinValueValidator(LOOP_TIMING_RANGES["dream_cycle_ms"][0]),
-            MaxValueValidator(LOOP_TIMING_RANGES["dream_cycle_ms"][1]),
-        ],
-        help_text="Milliseconds between replayed moments while no session is connected. "
+    dream_cycle_ms = loop_timing_field(
+        "dream_cycle_ms",
+        "Milliseconds between replayed moments while no session is connected. "
         "Empty: the server's DREAM_CYCLE_MS.",
     )
-    session_timeout_ms = models.PositiveIntegerField(
-        null=True,
-        blank=True,
-        validators=[
-            MinValueValidator(LOOP_TIMING_RANGES["session_timeout_ms"][0]),
-            MaxValueValidator(LOOP_TIMING_RANGES["session_timeout_ms"][1]),
-        ],
-        help_text="Milliseconds of silence after which a session is ended. "
+    session_timeout_ms = loop_timing_field(
+        "session_timeout_ms",
+        "Milliseconds of silence after which a session is ended. "
         "Empty: the server's SESSION_TIMEOUT_MS.",
     )
     setup_completed_at = models.DateTimeField(

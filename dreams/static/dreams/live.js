@@ -10,6 +10,19 @@ export function socketUrl(path) {
   return `${scheme}://${window.location.host}${path}`;
 }
 
+// Calls handler(frame) for each JSON frame the socket receives; other text is ignored.
+export function onFrames(socket, handler) {
+  socket.addEventListener('message', (message) => {
+    let frame;
+    try {
+      frame = JSON.parse(message.data);
+    } catch {
+      return;
+    }
+    handler(frame);
+  });
+}
+
 // handlers: onSnapshot(data, {resync}), onEvent(event, data, seq), onResync(),
 // onStatus('connecting' | 'live' | 'offline', retryInMs)
 export function observe(handlers, { sdf = false } = {}) {
@@ -50,15 +63,7 @@ export function observe(handlers, { sdf = false } = {}) {
     if (stopped) return;
     handlers.onStatus?.('connecting');
     socket = new WebSocket(socketUrl(`/ws/observe/${sdf ? '?sdf=1' : ''}`));
-    socket.addEventListener('message', (message) => {
-      let frame;
-      try {
-        frame = JSON.parse(message.data);
-      } catch {
-        return;
-      }
-      receive(frame);
-    });
+    onFrames(socket, receive);
     socket.addEventListener('close', () => {
       if (!stopped) scheduleRetry();
     });

@@ -3,7 +3,7 @@
 // everyone, the live mind moments as they arrive on /ws/observe/. See docs/events.md.
 
 import { moodPad } from './mood-pad.js';
-import { observe, socketUrl } from './live.js';
+import { observe, onFrames, socketUrl } from './live.js';
 import { drawSigil } from './sigil.js';
 
 const FEED_LENGTH = 6;
@@ -317,15 +317,8 @@ function startPerceptor(root) {
     opened.addEventListener('open', () => {
       if (opened === socket) send({ event: 'startSession', data: { client: 'perceptor page' } }, { kind: 'start' });
     });
-    opened.addEventListener('message', (message) => {
-      if (opened !== socket) return;
-      let frame;
-      try {
-        frame = JSON.parse(message.data);
-      } catch {
-        return;
-      }
-      receive(frame);
+    onFrames(opened, (frame) => {
+      if (opened === socket) receive(frame);
     });
     opened.addEventListener('close', () => {
       if (opened !== socket) return; // closed on purpose
