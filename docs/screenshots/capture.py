@@ -58,6 +58,12 @@ def main() -> int:
             sign_in(page, options.base_url, options.username, password)
             for page_name, path in PAGES.items():
                 page.goto(f"{options.base_url}{path}")
+                # A full-page picture includes what lies below the fold: load it now.
+                page.evaluate(
+                    "document.querySelectorAll('img[loading=lazy]')"
+                    ".forEach((img) => { img.loading = 'eager'; })"
+                )
+                page.wait_for_load_state("networkidle")
                 page.wait_for_timeout(SETTLE_MS)
                 target = options.out / f"{page_name}-{width_name}.png"
                 page.screenshot(path=str(target), full_page=page_name != "observe")
