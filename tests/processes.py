@@ -32,6 +32,7 @@ CLAUDE_STUB = """\
 import json, os, sys, time
 
 material = json.loads(sys.stdin.read().split("\\n", 1)[1])
+open(os.environ["STUB_STARTED"], "w").close()
 parent = os.getppid()
 deadline = time.monotonic() + 60
 while not os.path.exists(os.environ["STUB_RELEASE"]):
@@ -61,6 +62,7 @@ class DreamProcesses:
     env: dict[str, str]
     alias: str
     release_file: Path
+    engine_started_file: Path
     started: list[subprocess.Popen[str]] = field(default_factory=list)
 
     def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
@@ -88,6 +90,13 @@ class DreamProcesses:
 
     def release_engine(self) -> None:
         self.release_file.touch()
+
+    def wait_for_engine(self, *, timeout: float = 30.0) -> None:
+        """Until the stub engine has been started and is holding on."""
+        deadline = time.monotonic() + timeout
+        while not self.engine_started_file.exists():
+            assert time.monotonic() < deadline, f"the engine did not start within {timeout} s"
+            time.sleep(0.05)
 
     def wait_for_stage(self, stage: str, *, timeout: float = 30.0) -> DreamRun:
         """The run that reached `stage`, as soon as it has."""
@@ -150,12 +159,14 @@ def dream_processes(tmp_path: Path, engine_env: Callable[..., None]) -> Iterator
     stub.write_text(f"#!{sys.executable}\n{CLAUDE_STUB}")
     stub.chmod(0o755)
     release_file = tmp_path / "release-the-engine"
+    engine_started_file = tmp_path / "engine-started"
     path = os.pathsep.join([str(bin_dir), "/usr/bin", "/bin"])
-    engine_env(PATH=path, HOME=str(home), STUB_RELEASE=str(release_file))
+    stub_files = {"STUB_RELEASE": str(release_file), "STUB_STARTED": str(engine_started_file)}
+    engine_env(PATH=path, HOME=str(home), **stub_files)
     env = {
         "PATH": path,
         "HOME": str(home),
-        "STUB_RELEASE": str(release_file),
+        **stub_files,
         "DJANGO_SETTINGS_MODULE": "dreamsite.settings",
         "DREAMS_IGNORE_DOTENV": "true",
         "DEBUG": "true",
@@ -166,7 +177,7 @@ def dream_processes(tmp_path: Path, engine_env: Callable[..., None]) -> Iterator
         "DREAMS_CANARY_SECRET": CANARY_SECRET,
     }
     with _shared_database(tmp_path, env) as alias:
-        processes = DreamProcesses(env, alias, release_file)
+        processes = DreamProcesses(env, alias, release_file, engine_started_file)
         for args in (
             ("seed_moments", "--count", str(SEEDED_MOMENTS)),
             ("engines", "select", "claude-cli"),

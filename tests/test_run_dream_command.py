@@ -228,6 +228,7 @@ def test_sigterm_marks_the_run_and_frees_the_lock(tmp_path, engine_env):
     with dream_processes(tmp_path, engine_env) as processes:
         child = processes.start("run_dream", "--force")
         dreaming = processes.wait_for_stage("dreaming")
+        processes.wait_for_engine()
 
         child.send_signal(signal.SIGTERM)
         # The stub engine would hold on for a minute: stopping must not wait for it.
