@@ -1,6 +1,7 @@
 """The dashboard in a real browser, against a real server (see tests/browser.py)."""
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -9,6 +10,7 @@ from dreams.dashboard import OUTCOME_COPY, STAGE_COPY
 from dreams.models import RunStatus
 from dreamsite.control import PUBLIC_DEMO_COPY
 from tests.browser import LiveSite, canvas_lit_pixels, log_in
+from tests.children import Children
 from tests.stub_servers import StubServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -128,3 +130,25 @@ def test_public_demo_mode_shows_no_working_control(
         assert response.status == 403
         assert response.json()["detail"] == PUBLIC_DEMO_COPY
     assert page.request.get(f"{site.url}/api/dream/runs/").json()["results"] == []
+
+
+def test_a_lost_connection_shows_offline_and_the_page_catches_up_when_it_is_back(
+    live_site: LiveSite, children: Children, page: Page
+) -> None:
+    finish_setup(live_site)
+    page.goto(f"{live_site.url}/")
+    expect(page.locator("#connection")).to_have_text("Live")
+    expect(page.locator(".review-title")).to_have_count(0)
+
+    live_site.server.kill()
+    expect(page.locator("#connection")).to_have_text("Offline")
+    expect(page.locator("#connection-status")).to_contain_text("reconnecting in")
+    # A dream written while the page could hear nothing of it (cron, say).
+    live_site.manage("run_dream", "--force")
+    port = urlsplit(live_site.url).port
+    children.start("serve-again", live_site.env, "serve", "--port", str(port))
+
+    back = 30_000  # the page's reconnect back-off, and the new server's start-up
+    expect(page.locator("#connection")).to_have_text("Live", timeout=back)
+    expect(page.locator(".review-title")).to_be_visible(timeout=back)
+    expect(page.locator(".runs tbody tr").first).to_contain_text("Schedule (cron)")
