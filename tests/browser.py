@@ -14,8 +14,6 @@ import contextlib
 import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -70,22 +68,10 @@ class LiveSite:
     server: Child
     database_url: str
 
-    def manage(self, *args: str) -> None:
-        """`manage.py` against the site's database, as an operator would run it."""
-        manage(self.env, *args)
-
-    def manage_output(self, *args: str) -> str:
-        completed = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=settings.BASE_DIR,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=SERVE_TIMEOUT_S * 2,
-            check=False,
-        )
-        assert completed.returncode == 0, f"manage.py {' '.join(args)}:\n{completed.stderr}"
-        return completed.stdout
+    def manage(self, *args: str) -> str:
+        """`manage.py` against the site's database, as an operator would run it: its
+        output, once it has succeeded."""
+        return manage(self.env, *args)
 
     def ws_url(self, path: str) -> str:
         return self.url.replace("http://", "ws://", 1) + path

@@ -124,7 +124,8 @@ def child_env(tmp_path: Path, **variables: str) -> dict[str, str]:
     }
 
 
-def manage(env: dict[str, str], *args: str) -> None:
+def manage(env: dict[str, str], *args: str) -> str:
+    """Run `manage.py` to the end; its output, once it has succeeded."""
     completed = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
@@ -135,6 +136,7 @@ def manage(env: dict[str, str], *args: str) -> None:
         check=False,
     )
     assert completed.returncode == 0, f"manage.py {' '.join(args)}:\n{completed.stderr}"
+    return completed.stdout
 
 
 def free_port() -> int:

@@ -13,6 +13,7 @@ from dreams.conductor.conductor import Conductor
 from dreams.fanout import hub
 from dreams.models import MindMoment, Percept, Session
 from dreamsite.asgi import application
+from tests.communicators import frames_for
 from tests.factories import make_moment
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -57,17 +58,6 @@ async def next_event(communicator, name: str, timeout: float = 5.0) -> dict:
         frame = json.loads(await communicator.receive_from(timeout=max(0.01, remaining)))
         if frame["event"] == name:
             return frame
-
-
-async def events_for(communicator, seconds: float) -> list[dict]:
-    """Every frame for a while. (A receive that times out would cancel the consumer, so
-    this polls with receive_nothing, which does not.)"""
-    frames = []
-    deadline = asyncio.get_running_loop().time() + seconds
-    while asyncio.get_running_loop().time() < deadline:
-        if not await communicator.receive_nothing(timeout=0.05):
-            frames.append(json.loads(await communicator.receive_from()))
-    return frames
 
 
 async def send(communicator, event: str, data: dict | None = None) -> dict:
@@ -135,7 +125,7 @@ async def test_a_session_stops_dreaming_and_its_percepts_become_a_live_moment(co
     assert percept.moment_id == moment["data"]["momentId"]
 
     # No dream while the session is active.
-    frames = await events_for(observer, 1.0)
+    frames = await frames_for(observer, 1.0)
     assert not any(frame["data"].get("isDream") for frame in frames if frame["event"] == "sigil")
 
     ended = await send(session, "endSession")

@@ -23,6 +23,7 @@ from dreams.fanout import CLOSE_TOO_SLOW, OBSERVER_QUEUE_LIMIT, EncodedEvent, hu
 from dreams.realtime import encode_frame
 from dreamsite.asgi import application
 from tests.children import Children, accepts_connections, child_env, free_port, manage
+from tests.communicators import frames_for
 from tests.factories import make_moment
 from tests.redis_lock import redis_turn, redis_url, require_redis
 
@@ -223,15 +224,6 @@ async def connect(path: str) -> WebsocketCommunicator:
     return communicator
 
 
-async def frames_of(communicator: WebsocketCommunicator, seconds: float = 0.3) -> list[dict]:
-    frames = []
-    deadline = asyncio.get_running_loop().time() + seconds
-    while asyncio.get_running_loop().time() < deadline:
-        if not await communicator.receive_nothing(timeout=0.05):
-            frames.append(json.loads(await communicator.receive_from()))
-    return frames
-
-
 async def test_events_during_the_snapshot_follow_it_without_gap_or_duplicate(monkeypatch):
     for seq in range(1, 11):
         await hub.dispatch(event(seq))
@@ -247,7 +239,7 @@ async def test_events_during_the_snapshot_follow_it_without_gap_or_duplicate(mon
     snapshot = json.loads(await observer.receive_from())
     assert (snapshot["event"], snapshot["seq"]) == ("snapshot", 10)
     await hub.dispatch(event(13))
-    assert [frame["seq"] for frame in await frames_of(observer)] == [11, 12, 13]
+    assert [frame["seq"] for frame in await frames_for(observer)] == [11, 12, 13]
 
     async def ahead(hub_seq: int) -> tuple[int, dict]:
         return 13, {"state": "DREAMING", "sessions": 0, "lastSigil": None, "conducting": True}
@@ -256,7 +248,7 @@ async def test_events_during_the_snapshot_follow_it_without_gap_or_duplicate(mon
     late = await connect("/ws/observe/")
     assert json.loads(await late.receive_from())["seq"] == 13
     await hub.dispatch(event(14))
-    assert [frame["seq"] for frame in await frames_of(late)] == [14]
+    assert [frame["seq"] for frame in await frames_for(late)] == [14]
     await observer.disconnect()
     await late.disconnect()
 
@@ -273,7 +265,7 @@ async def test_observers_joining_while_the_conductor_dreams_see_contiguous_seq()
     for _ in range(6):
         observers.append(await connect("/ws/observe/"))
         await asyncio.sleep(0.07)
-    collected = [await frames_of(observer, 0.5) for observer in observers]
+    collected = [await frames_for(observer, 0.5) for observer in observers]
     stop.set()
     await asyncio.wait_for(task, 10)
     for frames in collected:

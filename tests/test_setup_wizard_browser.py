@@ -99,7 +99,7 @@ def test_the_wizard_survives_a_reload_and_a_browser_restart_and_opens_the_gate(
 
     # The running conductor took the new timing without a restart, and dreams may start.
     wait_for_log(live_site, TIMING_LOG)
-    after = live_site.manage_output("run_dream", "--force")
+    after = live_site.manage("run_dream", "--force")
     assert re.search(r"Dream run \d+ wrote dream review \d+", after), after
     health = page.request.get(f"{live_site.url}/api/dream/health/").json()
     assert health["status"] == "healthy"
