@@ -36,6 +36,7 @@ from scipy.stats import chisquare
 
 from dreams.dream_pick import DREAM_FIELDS, random_sigil_moment
 from dreams.models import MindMoment, MomentKind
+from dreams.services.seeding import SEED_FIELDS
 from dreams.sigils import GeneratedSigil, generate_sigil
 
 __all__ = [
@@ -68,23 +69,8 @@ PROGRESS_EVERY = 250_000
 
 Progress = Callable[[str], None]
 
-_FILLED_FIELDS = (
-    "id",
-    "cycle",
-    "kind",
-    "text",
-    "sigil_phrase",
-    "sigil_code",
-    "sigil_commands",
-    "has_sigil",
-    "valence",
-    "arousal",
-    "colour",
-    "visual_percepts",
-    "audio_percepts",
-    "engine",
-    "created_at",
-)
+# The seeder's columns, and the id: the bench numbers its rows itself, gaps included.
+_FILLED_FIELDS = ("id", *SEED_FIELDS)
 
 
 @dataclass(frozen=True)

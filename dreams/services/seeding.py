@@ -80,7 +80,7 @@ _REFLECTIONS = (
 
 
 # The columns a seeded moment fills; everything else keeps its database default.
-_SEED_FIELDS = (
+SEED_FIELDS = (
     "cycle",
     "kind",
     "text",
@@ -152,7 +152,7 @@ def _seed_rows(plan: _SeedPlan, start: int, stop: int) -> list[tuple]:
         )
         for name in _JSON_FIELDS:
             values[name] = adapt_json(values[name], None)
-        rows.append(tuple(values[name] for name in _SEED_FIELDS))
+        rows.append(tuple(values[name] for name in SEED_FIELDS))
     return rows
 
 
@@ -164,8 +164,8 @@ def _insert_statement() -> str:
     """A plain multi-row INSERT: the ORM's per-object bookkeeping costs several times the
     insert itself at a million rows, and seeded moments need none of it."""
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(MindMoment._meta.get_field(name).column) for name in _SEED_FIELDS)
-    placeholders = ", ".join(["%s"] * len(_SEED_FIELDS))
+    columns = ", ".join(quote(MindMoment._meta.get_field(name).column) for name in SEED_FIELDS)
+    placeholders = ", ".join(["%s"] * len(SEED_FIELDS))
     table = quote(MindMoment._meta.db_table)
     return f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - no input
 
