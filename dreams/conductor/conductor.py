@@ -223,14 +223,8 @@ class Conductor:
                 "[dream] Dream loop starts: replaying a moment every %gs.",
                 self.timing.dream_cycle_s,
             )
-            self._dream_task = asyncio.create_task(
-                _every(
-                    lambda: self.timing.dream_cycle_s,
-                    self._dream_tick,
-                    first_now=True,
-                    retimed=self._retimed,
-                ),
-                name="dream-loop",
+            self._dream_task = self._loop(
+                "dream-loop", lambda: self.timing.dream_cycle_s, self._dream_tick, first_now=True
             )
         elif action is Action.STOP_DREAM_LOOP:
             dream_log.info("[dream] Dream loop stops.")
@@ -242,14 +236,11 @@ class Conductor:
                 "[cognition] Cognitive loop starts: a cycle every %gs.",
                 self.timing.cognitive_cycle_s,
             )
-            self._cognitive_task = asyncio.create_task(
-                _every(
-                    lambda: self.timing.cognitive_cycle_s,
-                    self._cognitive_tick,
-                    first_now=False,
-                    retimed=self._retimed,
-                ),
-                name="cognitive-loop",
+            self._cognitive_task = self._loop(
+                "cognitive-loop",
+                lambda: self.timing.cognitive_cycle_s,
+                self._cognitive_tick,
+                first_now=False,
             )
         elif action is Action.STOP_COGNITIVE_LOOP:
             cognition_log.info("[cognition] Cognitive loop stops.")
@@ -260,6 +251,20 @@ class Conductor:
         elif action is Action.CANCEL_DREAM_START:
             _cancel(self._delay_task)
             self._delay_task = None
+
+    def _loop(
+        self,
+        name: str,
+        period_s: Callable[[], float],
+        tick: Callable[[], Awaitable[None]],
+        *,
+        first_now: bool,
+    ) -> asyncio.Task:
+        """A loop ticking on the monotonic clock at the period in force, which the loop
+        reads again whenever the stored timing changes."""
+        return asyncio.create_task(
+            _every(period_s, tick, first_now=first_now, retimed=self._retimed), name=name
+        )
 
     async def _dream_after_delay(self) -> None:
         await asyncio.sleep(self.timing.dream_start_delay_s)
