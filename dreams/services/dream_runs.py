@@ -14,7 +14,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connections, transaction
 from django.db.models import Max
@@ -108,18 +108,31 @@ def _finish(
     return run
 
 
+def _abandon(run: DreamRun, reason: RunReason, detail: str, now: datetime | None = None) -> bool:
+    """Mark the run abandoned and free the lock, unless it finished meanwhile."""
+    now = now or timezone.now()
+    return bool(
+        DreamRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=RunStatus.ABANDONED,
+            reason=reason,
+            detail=detail,
+            finished_at=now,
+            duration_ms=round((now - run.started_at).total_seconds() * 1000),
+            lease_expires_at=None,
+        )
+    )
+
+
 def _recover_stale_lease(now: timezone.datetime) -> DreamRun | None:
     """The running run, unless its lease expired: then it is marked abandoned."""
     holder = DreamRun.objects.filter(status=RunStatus.RUNNING).first()
     if holder is None or holder.lease_expires_at is None or holder.lease_expires_at > now:
         return holder
-    abandoned = DreamRun.objects.filter(pk=holder.pk, status=RunStatus.RUNNING).update(
-        status=RunStatus.ABANDONED,
-        reason=RunReason.LEASE_EXPIRED,
-        detail="The process running it stopped before it finished; its lease expired.",
-        finished_at=now,
-        duration_ms=round((now - holder.started_at).total_seconds() * 1000),
-        lease_expires_at=None,
+    abandoned = _abandon(
+        holder,
+        RunReason.LEASE_EXPIRED,
+        "The process running it stopped before it finished; its lease expired.",
+        now,
     )
     if abandoned:
         logger.warning("Dream run %s was abandoned: its lease expired.", holder.pk)
@@ -361,15 +374,7 @@ def dream_run_execute(run: DreamRun) -> DreamRun:
     except BaseException:
         # Interrupted (SIGTERM, Ctrl-C) or broken: release the lock before going down,
         # unless the run was written just before the interruption.
-        now = timezone.now()
-        DreamRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-            status=RunStatus.ABANDONED,
-            reason=RunReason.INTERRUPTED,
-            detail="The run was stopped before it finished.",
-            finished_at=now,
-            duration_ms=round((now - run.started_at).total_seconds() * 1000),
-            lease_expires_at=None,
-        )
+        _abandon(run, RunReason.INTERRUPTED, "The run was stopped before it finished.")
         raise
 
 
