@@ -20,7 +20,7 @@ from dreams.models import (
     Session,
     Trigger,
 )
-from dreams.services.dream_runs import dream_run_trigger
+from dreams.services.dream_runs import dream_run_queue
 from dreams.services.dream_settings import dream_settings_update, loop_timing_update
 from dreams.services.seeding import SEED_ENGINE
 from engines.registry import ENGINES
@@ -42,10 +42,12 @@ def sigil_image_html(moment: MindMoment, size: int) -> SafeString | str:
 @admin.action(description="Run dream now")
 def run_dream_now(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     """Starts a forced dream run through the same service as cron and the dashboard."""
-    run = dream_run_trigger(trigger=Trigger.ADMIN, force=True)
-    if run.status == RunStatus.RUNNING:
+    run = dream_run_queue(trigger=Trigger.ADMIN, force=True)
+    if run.status == RunStatus.QUEUED:
         modeladmin.message_user(
-            request, f"Dream run {run.pk} started with {run.engine}.", messages.SUCCESS
+            request,
+            f"Dream run {run.pk} is queued; the conductor dreams it with {run.engine}.",
+            messages.SUCCESS,
         )
     else:
         modeladmin.message_user(

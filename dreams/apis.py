@@ -20,8 +20,8 @@ from rest_framework.views import APIView
 
 from dreams.health import dream_health
 from dreams.models import DreamReview, DreamRun, MindMoment, RunReason, RunStatus, Trigger
-from dreams.selectors import MomentFilter, latest_review, moment_queryset
-from dreams.services.dream_runs import dream_run_trigger
+from dreams.selectors import MomentFilter, dream_run_active, latest_review, moment_queryset
+from dreams.services.dream_runs import dream_run_queue
 from dreams.services.sigil_images import (
     ALLOWED_SIZES,
     SigilImageFormat,
@@ -285,13 +285,13 @@ class DreamRunListCreateApi(generics.ListAPIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         trigger = Trigger.API if request.auth == "control-token" else Trigger.DASHBOARD
-        run = dream_run_trigger(trigger=trigger, **data.validated_data)
+        run = dream_run_queue(trigger=trigger, **data.validated_data)
         body = DreamRunOutputSerializer(run).data
-        if run.status == RunStatus.RUNNING:
+        if run.status == RunStatus.QUEUED:
             return Response(body, status=status.HTTP_202_ACCEPTED)
         if run.reason == RunReason.ALREADY_RUNNING:
-            running = DreamRun.objects.filter(status=RunStatus.RUNNING).first()
-            body["running_run_id"] = running.pk if running else None
+            active = dream_run_active()
+            body["running_run_id"] = active.pk if active else None
             return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(body, status=status.HTTP_200_OK)
 
@@ -306,7 +306,7 @@ class DreamHealthApi(APIView):
     @extend_schema(responses=DreamHealthOutputSerializer)
     def get(self, request: Request) -> Response:
         health = dream_health()
-        running = DreamRun.objects.filter(status=RunStatus.RUNNING).values_list("pk", flat=True)
+        active = dream_run_active()
         payload = {
             "status": health.status,
             "label": health.label,
@@ -314,7 +314,7 @@ class DreamHealthApi(APIView):
             "last_written_at": health.last_written_at,
             "next_due_at": health.next_due_at,
             "last_run": health.last_run,
-            "running_run_id": running.first(),
+            "running_run_id": active.pk if active else None,
         }
         return Response(DreamHealthOutputSerializer(payload).data)
 

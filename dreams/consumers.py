@@ -16,7 +16,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from dreams.conductor.conductor import notify_conductor
+from dreams.conductor.conductor import notify_conductor, session_group
 from dreams.conductor.payloads import observer_snapshot
 from dreams.fanout import CLOSE_TOO_SLOW, daphne_connection, hub
 from dreams.models import SessionEndReason
@@ -103,6 +103,19 @@ class ObserverConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_TOO_SLOW)
 
 
+# The sessions this process serves, so a shutdown can tell each that it ends.
+_open_sessions: set["SessionConsumer"] = set()
+
+
+async def sessions_end_for_shutdown() -> int:
+    """Tell every session served here that the server is shutting down (`sessionEnded`,
+    then the socket closes); returns how many were told."""
+    consumers = list(_open_sessions)
+    for consumer in consumers:
+        await consumer.end_and_close(SessionEndReason.SERVER_SHUTDOWN)
+    return len(consumers)
+
+
 class SessionConsumer(AsyncWebsocketConsumer):
     """A perceptor's live session."""
 
@@ -138,6 +151,25 @@ class SessionConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.session_id is not None:
             await self._end(SessionEndReason.DISCONNECTED)
+
+    async def session_ended(self, message: dict) -> None:
+        """The conductor ended this session (it timed out): say so, then close."""
+        session_id, self.session_id = self.session_id, None
+        if session_id is None:
+            return
+        await self._leave(session_id)
+        await self.reply("sessionEnded", {"sessionId": session_id, "reason": message["reason"]})
+        await self.close()
+
+    async def end_and_close(self, reason: SessionEndReason) -> None:
+        if self.session_id is not None:
+            await self._end(reason)
+        await self.close()
+
+    async def _leave(self, session_id: str) -> None:
+        _open_sessions.discard(self)
+        if self.channel_layer is not None:
+            await self.channel_layer.group_discard(session_group(session_id), self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self._within_rate():
@@ -178,6 +210,9 @@ class SessionConsumer(AsyncWebsocketConsumer):
             return
         session = await database_sync_to_async(session_start)(client_name=data.get("client", ""))
         self.session_id = str(session.pk)
+        _open_sessions.add(self)
+        if self.channel_layer is not None:
+            await self.channel_layer.group_add(session_group(self.session_id), self.channel_name)
         await self.reply("sessionStarted", {"sessionId": self.session_id})
         await notify_conductor({"type": "sessions.changed"})
 
@@ -191,6 +226,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
                 session_id=self.session_id, kind=kind, payload=data
             )
         except SessionClosed:
+            await self._leave(self.session_id)
             self.session_id = None
             await self.reply_error("session_ended", "The session has ended; start a new one.")
             await notify_conductor({"type": "sessions.changed"})
@@ -210,8 +246,9 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if session_id is None:
             await self.reply_error("no_session", "There is no session to end.")
             return
+        await self._leave(session_id)
         await database_sync_to_async(session_end)(session_id=session_id, reason=reason)
-        if reason == SessionEndReason.ENDED:
+        if reason != SessionEndReason.DISCONNECTED:
             await self.reply("sessionEnded", {"sessionId": session_id, "reason": reason})
         await notify_conductor({"type": "sessions.changed"})
 

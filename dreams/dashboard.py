@@ -12,7 +12,7 @@ from functools import cached_property
 from dreams.conductor.payloads import observer_snapshot
 from dreams.health import DreamHealth, HealthStatus, dream_health
 from dreams.models import DreamReview, DreamRun, DreamSettings, MindMoment, RunReason, RunStatus
-from dreams.selectors import latest_review, moment_queryset
+from dreams.selectors import dream_run_active, latest_review, moment_queryset
 from engines.readiness import Readiness, all_engine_readiness
 from engines.selection import SelectedEngine, selected_engine
 
@@ -23,6 +23,7 @@ CITED_MOMENTS_SHOWN = 6
 
 # What a running dream run is doing, by its `stage` (see dreams.services.dream_runs).
 STAGE_COPY = {
+    "queued": "Waiting for the conductor to take the run...",
     "starting": "Gathering the moments to dream about...",
     "dreaming": "The engine is dreaming...",
     "writing": "Writing the dream review...",
@@ -70,7 +71,7 @@ NO_READY_ENGINE_COPY = (
 
 def run_outcome(run: DreamRun) -> str:
     """A finished run's outcome as product copy; for a running run, its stage."""
-    if run.status == RunStatus.RUNNING:
+    if not run.is_finished:
         return STAGE_COPY.get(run.stage, STAGE_COPY["starting"])
     base = OUTCOME_COPY.get(run.reason or run.status, run.get_reason_display())
     if run.status == RunStatus.WRITTEN or not run.detail:
@@ -80,6 +81,7 @@ def run_outcome(run: DreamRun) -> str:
 
 # Badge classes of site.css for run statuses and health states.
 RUN_BADGE = {
+    RunStatus.QUEUED: "running",
     RunStatus.RUNNING: "running",
     RunStatus.WRITTEN: "ok",
     RunStatus.SKIPPED: "skipped",
@@ -93,6 +95,8 @@ HEALTH_BADGE = {
     HealthStatus.STALE: "stale",
     HealthStatus.SILENT_FAILURE: "error",
     HealthStatus.ENGINE_NOT_READY: "error",
+    HealthStatus.NO_SCHEDULER: "error",
+    HealthStatus.RUN_UNCLAIMED: "warn",
 }
 
 
@@ -171,7 +175,7 @@ class Dashboard:
 
     @cached_property
     def running_run(self) -> DreamRun | None:
-        return DreamRun.objects.filter(status=RunStatus.RUNNING).first()
+        return dream_run_active()
 
     @cached_property
     def running_progress(self) -> str:

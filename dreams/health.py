@@ -2,6 +2,9 @@
 
 - `not_configured`: setup has not been finished, so no dream run may start.
 - `engine_not_ready`: the selected engine cannot think now.
+- `no_scheduler`: no scheduler (the server's own, or a cron line) has checked the cadence
+  within two of its own check intervals, so no scheduled dream will come.
+- `run_unclaimed`: a run queued from the web has waited for a worker for over 30 s.
 - `silent_failure`: a scheduled slot passed (with half an hour of grace) and no scheduled
   run was recorded at all, so cron is not calling; or the last three scheduled runs that
   reached the engine all failed.
@@ -17,12 +20,27 @@ from enum import StrEnum
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from dreams.models import DreamRun, DreamSettings, RunStatus, Trigger
+from dreams.models import DreamRun, DreamSettings, RunStatus, SchedulerHeartbeat, Trigger
 from engines.selection import selected_engine
 
 SILENT_FAILURE_GRACE = timedelta(minutes=30)
 FAILURES_FOR_SILENT_FAILURE = 3
 CRON_HINT = "Install the schedule with `python manage.py install_dream_cron --apply` on the server."
+NO_SCHEDULER_HINT = (
+    "Nothing is checking the schedule. Keep the server running (`make run`, or "
+    "`python manage.py serve`), or install the cron line with "
+    "`python manage.py install_dream_cron --apply`."
+)
+UNCLAIMED_AFTER = timedelta(seconds=30)
+UNCLAIMED_HINT = (
+    "Dream run {run} has waited {seconds} s for a worker. Runs from the dashboard, the API "
+    "and the admin are dreamt by the conductor: keep the server running (`make run`, "
+    "`manage.py serve` or `manage.py run_conductor`), or run `python manage.py run_dream`, "
+    "which takes the waiting run."
+)
+# A check interval's worth of slack over the two intervals: a tick that is a little late
+# (a busy machine, a slow database) is not yet a missing scheduler.
+HEARTBEAT_MISSED_INTERVALS = 2
 
 
 class HealthStatus(StrEnum):
@@ -32,6 +50,8 @@ class HealthStatus(StrEnum):
     STALE = "stale"
     SILENT_FAILURE = "silent_failure"
     ENGINE_NOT_READY = "engine_not_ready"
+    NO_SCHEDULER = "no_scheduler"
+    RUN_UNCLAIMED = "run_unclaimed"
 
 
 LABELS = {
@@ -41,6 +61,8 @@ LABELS = {
     HealthStatus.STALE: "Dreams are overdue",
     HealthStatus.SILENT_FAILURE: "Scheduled dreams are not happening",
     HealthStatus.ENGINE_NOT_READY: "The dream engine is not ready",
+    HealthStatus.NO_SCHEDULER: "Nothing is checking the schedule",
+    HealthStatus.RUN_UNCLAIMED: "A dream run is waiting for a worker",
 }
 
 
@@ -59,6 +81,26 @@ class DreamHealth:
 
 def _local(moment: datetime, settings: DreamSettings) -> str:
     return date_format(moment.astimezone(settings.zone), "DATETIME_FORMAT")
+
+
+def scheduler_checking(now: datetime) -> bool:
+    """Whether some scheduler checked in within two of its own check intervals."""
+    return any(
+        now - heartbeat.checked_at <= HEARTBEAT_MISSED_INTERVALS * timedelta(
+            seconds=heartbeat.interval_s
+        )
+        for heartbeat in SchedulerHeartbeat.objects.all()
+    )
+
+
+def _unclaimed(now: datetime) -> str | None:
+    queued = DreamRun.objects.filter(
+        status=RunStatus.QUEUED, started_at__lt=now - UNCLAIMED_AFTER
+    ).first()
+    if queued is None:
+        return None
+    waited = round((now - queued.started_at).total_seconds())
+    return UNCLAIMED_HINT.format(run=queued.pk, seconds=waited)
 
 
 def _silent_failure(settings: DreamSettings, now: datetime) -> str | None:
@@ -114,6 +156,11 @@ def dream_health(*, now: datetime | None = None) -> DreamHealth:
             HealthStatus.ENGINE_NOT_READY,
             f"{selection.readiness.engine_label}: {selection.readiness.fix_hint}",
         )
+    unclaimed = _unclaimed(now)
+    if unclaimed:
+        return health(HealthStatus.RUN_UNCLAIMED, unclaimed)
+    if settings.enabled and not scheduler_checking(now):
+        return health(HealthStatus.NO_SCHEDULER, NO_SCHEDULER_HINT)
     silent = _silent_failure(settings, now)
     if silent:
         return health(HealthStatus.SILENT_FAILURE, silent)

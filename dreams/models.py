@@ -47,6 +47,7 @@ class SessionEndReason(models.TextChoices):
     TIMED_OUT = "timed_out", "Timed out"
     DISCONNECTED = "disconnected", "Connection lost"
     SERVER_RESTART = "server_restart", "Server restarted"
+    SERVER_SHUTDOWN = "server_shutdown", "Server shut down"
 
 
 class Session(models.Model):
@@ -318,6 +319,7 @@ class Trigger(models.TextChoices):
 
 
 class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     WRITTEN = "written", "Written"
     SKIPPED = "skipped", "Skipped"
@@ -337,6 +339,7 @@ class RunReason(models.TextChoices):
     LEASE_EXPIRED = "lease_expired", "The run stopped without finishing"
     INTERRUPTED = "interrupted", "The run was stopped"
     NOT_CONFIGURED = "not_configured", "Not configured"
+    HOLDER_DIED = "holder_died", "The process running it died"
 
 
 class DreamReview(models.Model):
@@ -366,9 +369,15 @@ class DreamReview(models.Model):
         return {moment_id for theme in self.themes for moment_id in theme["moment_ids"]}
 
 
+# Runs that hold the single-run lock: a queued run waits for a worker, a running run is
+# being dreamt. The database allows one of them at a time.
+ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
 class DreamRun(models.Model):
-    """One attempt to dream, whatever became of it. A running run is the lock: the
-    database allows at most one, and its lease says when it may be presumed dead."""
+    """One attempt to dream, whatever became of it. A queued or running run is the lock:
+    the database allows at most one, and the lease of a running run says when it may be
+    presumed dead (its process renews it every few seconds)."""
 
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING)
@@ -400,11 +409,12 @@ class DreamRun(models.Model):
             models.Index(fields=["status", "started_at"], name="dreamrun_status_idx"),
         ]
         constraints = [
-            # The single-run lock, kept by the database itself.
+            # The single-run lock, kept by the database itself: one row at most may be
+            # queued or running (a unique index over a constant, for those rows only).
             models.UniqueConstraint(
-                fields=["status"],
-                condition=Q(status="running"),
-                name="dreamrun_one_running",
+                models.Value(1),
+                condition=Q(status__in=["queued", "running"]),
+                name="dreamrun_one_active",
             ),
         ]
 
@@ -413,7 +423,7 @@ class DreamRun(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status != RunStatus.RUNNING
+        return self.status not in ACTIVE_RUN_STATUSES
 
 
 class ThreadStatus(models.TextChoices):
@@ -472,3 +482,22 @@ class ConductorLease(models.Model):
 
     def __str__(self) -> str:
         return f"Conductor {self.holder}"
+
+
+class SchedulerSource(models.TextChoices):
+    EMBEDDED = "embedded", "The server's own scheduler"
+    CRON = "cron", "Cron (run_dream --schedule-every)"
+
+
+class SchedulerHeartbeat(models.Model):
+    """The last time each kind of scheduler checked whether a dream was due, and how often
+    it says it checks: health reads it to tell whether anything is checking at all."""
+
+    source = models.CharField(max_length=10, choices=SchedulerSource.choices, unique=True)
+    interval_s = models.PositiveIntegerField(help_text="How often this scheduler checks.")
+    checked_at = models.DateTimeField()
+    holder = models.CharField(max_length=120, blank=True, help_text="Host and process.")
+    outcome = models.CharField(max_length=40, blank=True, help_text="What the last check did.")
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} checked at {self.checked_at:%Y-%m-%d %H:%M}"

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import django_filters
 from django.db.models import Count, F, Max, Q, QuerySet
 
-from dreams.models import DreamReview, MindMoment, MomentKind
+from dreams.models import ACTIVE_RUN_STATUSES, DreamReview, DreamRun, MindMoment, MomentKind
 from engines.contracts import MomentContext
 
 
@@ -38,6 +38,11 @@ class MomentFilter(django_filters.FilterSet):
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(Q(text__icontains=value) | Q(sigil_phrase__icontains=value))
+
+
+def dream_run_active() -> DreamRun | None:
+    """The run that holds the single-run lock: queued for a worker, or running."""
+    return DreamRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).first()
 
 
 def moment_queryset() -> QuerySet[MindMoment]:

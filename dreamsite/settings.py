@@ -203,6 +203,9 @@ DREAMS_READINESS_TTL_S = env.float("DREAMS_READINESS_TTL_S", default=30.0)
 # --- The conductor (live cognition and dreaming) --------------------------------------
 COGNITIVE_CYCLE_MS = env.int("COGNITIVE_CYCLE_MS", default=5000)
 DREAM_CYCLE_MS = env.int("DREAM_CYCLE_MS", default=20000)
+# How often the leading conductor checks whether a dream run is due; 0 turns the embedded
+# scheduler off (for deployments that schedule with cron only).
+DREAMS_SCHEDULER_TICK_S = env.int("DREAMS_SCHEDULER_TICK_S", default=60)
 DREAM_START_DELAY_MS = env.int("DREAM_START_DELAY_MS", default=1000)
 SESSION_TIMEOUT_MS = env.int("SESSION_TIMEOUT_MS", default=60000)
 # Perceptor sessions must present this token; without it only DEBUG accepts sessions.

@@ -63,6 +63,16 @@ def staff_client(django_user_model) -> Client:
 
 
 @pytest.fixture
+def scheduler_checking(db) -> None:
+    """The server's own scheduler has just checked the cadence (health needs one to say
+    healthy)."""
+    from dreams.models import SchedulerSource
+    from dreams.services.scheduler import scheduler_heartbeat
+
+    scheduler_heartbeat(source=SchedulerSource.EMBEDDED, interval_s=60)
+
+
+@pytest.fixture
 def setup_done(db) -> None:
     """Setup has been finished, so the dream run's activation gate is open."""
     from dreams.services.dream_settings import setup_complete

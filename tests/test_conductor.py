@@ -28,6 +28,7 @@ def fast_timing(settings):
     settings.DREAM_START_DELAY_MS = 100
     settings.SESSION_TIMEOUT_MS = 60_000
     settings.DEBUG = True  # sessions without a token
+    settings.DREAMS_SCHEDULER_TICK_S = 0  # dream runs only when a test asks
     return settings
 
 
@@ -292,10 +293,12 @@ async def test_rapid_session_start_stop_leaves_one_dream_loop(conductor, setting
         assert (await send(session, "endSession"))["event"] == "sessionEnded"
     await asyncio.sleep(0.5)
     assert conductor.machine.state == "DREAMING"
-    assert conductor._cognitive_task is None
-    assert conductor._dream_task is not None and not conductor._dream_task.done()
-    dream_loops = [t for t in asyncio.all_tasks() if t.get_name() == "dream-loop" and not t.done()]
-    assert len(dream_loops) == 1
+    assert not conductor.timer.has("cognitive-loop")
+    assert conductor.timer.has("dream-loop")
+    dream_ticks = [
+        t for t in asyncio.all_tasks() if t.get_name() == "conductor-dream-loop" and not t.done()
+    ]
+    assert len(dream_ticks) <= 1
     await session.disconnect()
 
 
@@ -323,23 +326,24 @@ async def test_a_disconnected_observer_leaves_the_hub(conductor):
     assert len(hub) == before
 
 
-async def test_a_dream_run_triggered_in_a_web_thread_reaches_observers(conductor, setup_done):
+async def test_a_dream_run_queued_by_the_web_is_dreamt_by_the_conductor(conductor, setup_done):
     from asgiref.sync import sync_to_async
 
     from dreams.models import DreamRun, RunStatus
-    from dreams.services.dream_runs import dream_run_trigger
+    from dreams.services.dream_runs import dream_run_queue
     from dreams.services.seeding import moments_seed
 
     await database_sync_to_async(moments_seed)(count=8, seed=3)
     observer = await connect("/ws/observe/")
-    run = await sync_to_async(dream_run_trigger, thread_sensitive=False)(trigger="dashboard")
-    assert run.status == RunStatus.RUNNING
+    run = await sync_to_async(dream_run_queue, thread_sensitive=False)(trigger="dashboard")
+    assert run.status == RunStatus.QUEUED
     statuses = []
     while "written" not in statuses:
         frame = await next_event(observer, "dreamRun", timeout=10)
         assert frame["data"]["id"] == run.pk
         statuses.append(frame["data"]["status"])
-    assert statuses[0] == "running"
+    # Queued by the web, claimed and dreamt by the conductor's worker.
+    assert statuses[:2] == ["queued", "running"]
     finished = await database_sync_to_async(DreamRun.objects.get)(pk=run.pk)
     assert finished.review_id == frame["data"]["reviewId"]
     await observer.disconnect()

@@ -13,15 +13,17 @@ from dreams.models import (
     MindMoment,
     MomentKind,
     RunStatus,
+    SchedulerSource,
     ThreadStatus,
     Trigger,
 )
 from dreams.selectors import latest_review
 from dreams.services.dream_runs import run_dream
+from dreams.services.scheduler import scheduler_heartbeat
 from dreams.services.seeding import moments_seed
 from engines.adapters.base import READY, Answer
 from engines.contracts import DreamDraft
-from engines.errors import EngineError, EngineOutputInvalid
+from engines.errors import EngineError, EngineOutputInvalid, EngineTimeout
 from engines.models import SelectionSource
 from engines.selection import engine_select
 
@@ -55,6 +57,7 @@ def stub_engine(monkeypatch):
             return READY
 
         def engine(self, *, model, timeout, env):
+            engine.timeout = timeout
             return engine
 
     monkeypatch.setattr(services, "adapter_for", lambda engine_id: StubAdapter())
@@ -165,7 +168,12 @@ def test_a_dry_run_reports_without_writing(material):
             "invalid_output",
             2,
         ),
-        (lambda self, m, c: time.sleep(8), "timeout", 1),
+        # The engine enforces its time limit where it makes the call.
+        (
+            lambda self, m, c: (_ for _ in ()).throw(EngineTimeout(f"{self.timeout:g} s")),
+            "timeout",
+            1,
+        ),
     ],
 )
 def test_failures_write_only_the_run_record_and_keep_the_previous_review(
@@ -190,6 +198,21 @@ def test_failures_write_only_the_run_record_and_keep_the_previous_review(
     assert DreamReview.objects.count() == 1
     assert MindMoment.objects.filter(kind=MomentKind.DREAM).count() == dream_moments
     assert not DreamRun.objects.filter(status=RunStatus.RUNNING).exists()
+
+
+def test_the_engine_is_given_what_remains_of_the_time_limit(material, stub_engine):
+    settings = DreamSettings.load()
+    settings.timeout_s = 7
+    settings.save()
+
+    def slow_invalid(self, material, continuity):
+        time.sleep(0.3)
+        raise EngineOutputInvalid("prose")
+
+    engine = stub_engine(slow_invalid)
+    run_dream(trigger=Trigger.CLI, force=True)
+    # The retry gets the time the first attempt left, not a new time limit.
+    assert 6 <= engine.timeout < 7
 
 
 def test_invalid_output_once_is_retried_and_written_with_a_warning(material, stub_engine):
@@ -279,13 +302,19 @@ def test_open_threads_are_given_to_the_engine(material, stub_engine):
     assert seen == [[], ["the sea"]]
 
 
+def scheduler_checked(at=None):
+    scheduler_heartbeat(source=SchedulerSource.EMBEDDED, interval_s=60, at=at)
+
+
 def test_health_moves_from_never_ran_to_healthy_to_stale(material):
+    scheduler_checked()
     assert dream_health().status == HealthStatus.NEVER_RAN
     run_dream(trigger=Trigger.DASHBOARD, force=True)
     assert dream_health().status == HealthStatus.HEALTHY
     later = timezone.now() + timedelta(days=3)
     settings = DreamSettings.load()
     DreamSettings.objects.filter(pk=settings.pk).update(created_at=later)  # no missed slot
+    scheduler_checked(at=later)
     health = dream_health(now=later)
     assert health.status == HealthStatus.STALE
     assert "last dream was written" in health.fix_hint
@@ -296,6 +325,7 @@ def test_a_missed_scheduled_slot_is_a_silent_failure():
     DreamSettings.objects.filter(pk=settings.pk).update(
         created_at=timezone.now() - timedelta(days=3)
     )
+    scheduler_checked()
     health = dream_health()
     assert health.status == HealthStatus.SILENT_FAILURE
     assert "install_dream_cron" in health.fix_hint
@@ -305,6 +335,7 @@ def test_three_failed_scheduled_runs_are_a_silent_failure(material, stub_engine)
     stub_engine(lambda self, m, c: (_ for _ in ()).throw(EngineError("down")))
     for _ in range(3):
         run_dream(trigger=Trigger.SCHEDULE, force=True)
+    scheduler_checked()
     health = dream_health()
     assert health.status == HealthStatus.SILENT_FAILURE
     assert "last 3 scheduled dreams failed" in health.fix_hint

@@ -94,7 +94,8 @@ def test_a_written_dream_exits_0(moments):
     assert code == 0, err
     review = DreamReview.objects.get()
     run = last_run()
-    assert (run.trigger, run.status, run.review) == (Trigger.SCHEDULE, RunStatus.WRITTEN, review)
+    # Typed by a person: recorded as such (cron's line says --schedule-every).
+    assert (run.trigger, run.status, run.review) == (Trigger.CLI, RunStatus.WRITTEN, review)
     assert f"wrote dream review {review.pk}" in out
     assert "12 moments, engine offline" in out
 
@@ -134,7 +135,7 @@ def test_another_run_holding_the_lock_exits_3(moments, holder):
     assert code == 3
     assert out == ""
     assert "another run was in progress" in err
-    assert f"Dream run {holder.pk} is in progress" in err
+    assert f"Dream run {holder.pk} is running" in err
     assert DreamRun.objects.get(pk=holder.pk).status == RunStatus.RUNNING
 
 
@@ -164,7 +165,7 @@ def test_json_prints_one_object_describing_the_run(moments):
     assert set(data) == RUN_FIELDS
     run = last_run()
     assert data["id"] == run.pk
-    assert (data["status"], data["reason"], data["trigger"]) == ("written", "", "schedule")
+    assert (data["status"], data["reason"], data["trigger"]) == ("written", "", "cli")
     assert (data["engine"], data["material_count"]) == ("offline", 12)
     assert data["review_id"] == DreamReview.objects.get().pk
     assert data["duration_ms"] == run.duration_ms
@@ -250,7 +251,7 @@ def test_sigterm_marks_the_run_and_frees_the_lock(tmp_path, engine_env):
 # --- dream_status -----------------------------------------------------------------------
 
 
-def test_dream_status_shows_health_the_next_dream_and_the_last_runs(moments):
+def test_dream_status_shows_health_the_next_dream_and_the_last_runs(moments, scheduler_checking):
     run_dream("--force")
     run_dream()  # not due: left out of the table
 
@@ -264,10 +265,10 @@ def test_dream_status_shows_health_the_next_dream_and_the_last_runs(moments):
     assert "New moments since the last dream: 0 (5 needed)" in text
     rows = [line for line in text.splitlines() if re.match(r"^\s+\d+\s+\d{4}-", line)]
     assert len(rows) == 1
-    assert "schedule   written" in rows[0]
+    assert "cli        written" in rows[0]
 
 
-def test_dream_status_when_a_dream_is_due(moments):
+def test_dream_status_when_a_dream_is_due(moments, scheduler_checking):
     out = io.StringIO()
     call_command("dream_status", stdout=out)
 
@@ -277,7 +278,7 @@ def test_dream_status_when_a_dream_is_due(moments):
     assert "No runs yet." in text
 
 
-def test_dream_status_json(moments):
+def test_dream_status_json(moments, scheduler_checking):
     run_dream("--force")
 
     out = io.StringIO()

@@ -1,6 +1,5 @@
 """The setup wizard over the Django test client, and the activation gate it opens."""
 
-import asyncio
 import io
 import re
 from datetime import time
@@ -10,7 +9,7 @@ from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.test import Client
 
-from dreams.conductor.conductor import Timing, _every
+from dreams.conductor.conductor import Timing
 from dreams.health import HealthStatus, dream_health
 from dreams.models import Cadence, DreamSettings, RunReason, RunStatus, Trigger
 from dreams.services.dream_runs import run_dream
@@ -349,7 +348,7 @@ def test_running_the_wizard_again_starts_from_the_current_values(staff_client):
 # -- the activation gate -------------------------------------------------------------
 
 
-def test_dream_runs_wait_for_setup_then_start(staff_client):
+def test_dream_runs_wait_for_setup_then_start(staff_client, scheduler_checking):
     moments_seed(count=12, seed=2)
     before = run_dream(trigger=Trigger.CLI, force=True)
     assert (before.status, before.reason) == (RunStatus.SKIPPED, RunReason.NOT_CONFIGURED)
@@ -425,29 +424,3 @@ def test_the_admin_saves_loop_timing_through_the_services(staff_client):
     )
     assert refused.status_code == 200
     assert "greater than or equal to 500" in text(refused)
-
-
-def test_a_running_loop_takes_a_new_period_from_its_last_tick():
-    async def scenario() -> list[float]:
-        loop = asyncio.get_running_loop()
-        period = {"s": 10.0}
-        retimed = asyncio.Event()
-        ticks: list[float] = []
-
-        async def tick() -> None:
-            ticks.append(loop.time())
-
-        task = asyncio.create_task(
-            _every(lambda: period["s"], tick, first_now=True, retimed=retimed)
-        )
-        await asyncio.sleep(0.05)
-        period["s"] = 0.1  # ten seconds to the next tick become a tenth of one
-        retimed.set()
-        retimed.clear()
-        await asyncio.sleep(0.3)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        return [later - ticks[0] for later in ticks]
-
-    offsets = asyncio.run(scenario())
-    assert offsets[1:4] == pytest.approx([0.1, 0.2, 0.3], abs=0.03)

@@ -4,10 +4,15 @@ It runs as an asyncio task, either inside the web process (`manage.py serve`, th
 setup) or in its own process (`manage.py run_conductor`), and conducts only while it holds
 the leader lease. Consumers tell it about sessions over the channel layer; sessions and
 percepts themselves live in the database, so a standby that takes over finds them intact.
+
+Losing the lease or the database is a state, not an end: the conductor steps down, tells
+observers it is paused, and keeps trying to take the lease back (every second at most),
+so it resumes within a few seconds of the database answering again. Every periodic job
+(the lease, the loops, housekeeping, the scheduler, the run worker) ticks on one timer
+(`loops.Timer`) with an injectable clock.
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,15 +25,19 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from dreams.conductor.leader import Snapshot, holder_name, lease_release, lease_renew, lease_take
+from dreams.conductor.leader import LEASE_TTL, Snapshot, lease_release, lease_renew, lease_take
+from dreams.conductor.loops import Clock, Timer
 from dreams.conductor.payloads import inline_sdf, mind_moment_data, sigil_data
 from dreams.conductor.state import Action, CognitiveState, Event, Machine, transition
 from dreams.dream_pick import random_sigil_moment
 from dreams.fanout import EncodedEvent, FanOut
-from dreams.models import DreamSettings, MindMoment
+from dreams.models import DreamSettings, MindMoment, SchedulerSource, SessionEndReason
+from dreams.processes import holder_name
 from dreams.realtime import CONDUCTOR_CHANNEL, encode_frame, json_safe, set_local_conductor
 from dreams.selectors import moment_last_cycle
 from dreams.services.cognition import cognize, moment_from_cognition, pending_percepts, visualize
+from dreams.services.dream_runs import dream_run_claim, dream_run_execute, runs_recover
+from dreams.services.scheduler import scheduled_dream
 from dreams.services.sessions import open_session_count, sessions_expire
 from engines.errors import EngineError
 
@@ -38,10 +47,24 @@ cognition_log = logging.getLogger("dreams.conductor.cognition")
 
 RENEW_EVERY_S = 1.0
 STANDBY_POLL_S = 0.5
+# After a failed attempt on the database, the next comes sooner than a standby's poll at
+# first and never later than this: the conductor resumes within it of the database
+# answering again.
+RETRY_FIRST_S = 0.25
+RETRY_MAX_S = 1.0
+# How often the leader checks that its lease is still good while a renewal hangs on a
+# database that does not answer; it steps down this much before the lease runs out, so a
+# standby that takes over never conducts beside it.
+LEASE_WATCH_S = 0.25
+LEASE_MARGIN_S = 0.5
 REAP_EVERY_S = 1.0
+WORK_EVERY_S = 1.0
 # A new leader cannot know the last seq its predecessor sent after its last heartbeat;
 # jumping ahead keeps seq rising, and observers see the gap and resync.
 SEQ_JUMP_ON_TAKEOVER = 1000
+PAUSED = "PAUSED"
+DATABASE_PAUSE_COPY = "Paused: the database is not answering. The mind resumes when it does."
+LEADING_JOBS = ("reaper", "worker", "scheduler", "dream-loop", "cognitive-loop", "dream-delay")
 
 
 @dataclass(frozen=True)
@@ -77,116 +100,158 @@ def _in_thread(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return sync_to_async(closing, thread_sensitive=False)
 
 
-async def _every(
-    period: Callable[[], float],
-    tick: Callable[[], Awaitable[None]],
-    *,
-    first_now: bool,
-    retimed: asyncio.Event,
-) -> None:
-    """Call `tick` on a fixed schedule of the monotonic clock: ticks never overlap, and a
-    slow tick skips the slots it overran instead of drifting. When `retimed` fires during a
-    wait, the period is read again and the next tick counts from the last one, so a new
-    period applies without a restart and without cutting a tick short."""
-    loop = asyncio.get_running_loop()
-    current = period()
-    last = loop.time()
-    due = last if first_now else last + current
-    while True:
-        while True:
-            if period() != current:
-                current = period()
-                due = last + current
-            wait = due - loop.time()
-            if wait <= 0:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(retimed.wait(), timeout=wait)
-        last = due
-        try:
-            await tick()
-        except Exception:  # one failed tick must not end the loop
-            logger.exception("A loop tick failed; the loop goes on.")
-        due = last + current * (int((loop.time() - last) // current) + 1)
+def session_group(session_id: str) -> str:
+    """The channel-layer group of one session's socket, wherever it is served."""
+    return f"dreams.session.{session_id}"
 
 
 class Conductor:
-    def __init__(self, *, timing: Timing | None = None, holder: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        timing: Timing | None = None,
+        holder: str | None = None,
+        clock: Clock | None = None,
+        scheduler_tick_s: float | None = None,
+    ) -> None:
         # Without a fixed timing, the stored one is read when leading starts and then by
         # the reaper each second, so setup's changes apply without a restart.
         self._live_timing = timing is None
         self.timing = timing or Timing(0, 0, 0, 0)
-        self._retimed = asyncio.Event()
         self.holder = holder or holder_name()
+        self.timer = Timer(clock)
+        self.scheduler_tick_s = (
+            settings.DREAMS_SCHEDULER_TICK_S if scheduler_tick_s is None else scheduler_tick_s
+        )
         self.machine = Machine()
         self.seq = 0
         self.fanout = FanOut()
         self.last_sigil: tuple[int, bool] | None = None
         self.last_dream_id: int | None = None
         self._lock = asyncio.Lock()
-        self._dream_task: asyncio.Task | None = None
-        self._cognitive_task: asyncio.Task | None = None
-        self._delay_task: asyncio.Task | None = None
+        self._inbox_task: asyncio.Task | None = None
+        self._lease_good_until = 0.0
+        self._failures = 0
         self.leading = asyncio.Event()
+        # Why the conductor cannot conduct now, as product copy (None while all is well).
+        self.paused: str | None = None
 
     # -- leadership ---------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Wait for the lease as a standby, conduct while holding it, until `stop`."""
+        """Stand by for the lease, conduct while holding it, and take it back after a
+        fault, until `stop`."""
         logger.info("Conductor %s started; waiting for the leader lease.", self.holder)
+        self.timer.every("lease", self._lease_period, self._lease_tick, first_now=True)
+        self.timer.every("lease-watch", lambda: LEASE_WATCH_S, self._lease_watch, first_now=False)
+        timing = asyncio.create_task(self.timer.run(), name="conductor-timer")
         try:
-            while not stop.is_set():
-                lease = await _in_thread(lease_take)(holder=self.holder)
-                if lease is None:
-                    await _wait(stop, STANDBY_POLL_S)
-                    continue
-                await self._lead(stop, previous_seq=lease.seq)
+            await stop.wait()
         finally:
+            self.timer.cancel("lease")
+            self.timer.cancel("lease-watch")
+            await self._step_down(release=True)
+            timing.cancel()
+            await asyncio.gather(timing, return_exceptions=True)
             await self.fanout.close()
 
-    async def _lead(self, stop: asyncio.Event, *, previous_seq: int) -> None:
-        logger.info("Conductor %s is now the leader.", self.holder)
-        self.seq = previous_seq + SEQ_JUMP_ON_TAKEOVER if previous_seq else 0
-        self.machine = Machine()
-        set_local_conductor(asyncio.get_running_loop(), self._handle)
-        helpers: list[asyncio.Task] = []
-        try:
-            if self._live_timing:
-                self.timing = await _in_thread(Timing.from_settings)()
-            sessions = await _in_thread(open_session_count)()
-            await self._apply(Event.STARTED, sessions=sessions)
-            # Only now may notices arrive: one handled before STARTED would wake the
-            # machine twice and start a second loop.
-            helpers = [
-                asyncio.create_task(self._inbox(), name="conductor-inbox"),
-                asyncio.create_task(
-                    _loop_forever(REAP_EVERY_S, self._reap), name="conductor-reaper"
-                ),
-            ]
-            self.leading.set()
-            await self._hold_lease(stop)
-        finally:
-            self.leading.clear()
-            set_local_conductor(asyncio.get_running_loop(), None)
-            for task in (*helpers, self._dream_task, self._cognitive_task, self._delay_task):
-                await _stop_task(task)
-            self._dream_task = self._cognitive_task = self._delay_task = None
-            await _in_thread(lease_release)(holder=self.holder)
-            logger.info("Conductor %s stopped leading.", self.holder)
+    def _lease_period(self) -> float:
+        if self._failures:
+            return min(RETRY_MAX_S, RETRY_FIRST_S * 2 ** (self._failures - 1))
+        return RENEW_EVERY_S if self.leading.is_set() else STANDBY_POLL_S
 
-    async def _hold_lease(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            await _wait(stop, RENEW_EVERY_S)
-            try:
+    async def _lease_tick(self) -> None:
+        started = self.timer.clock.now()
+        try:
+            if self.leading.is_set():
                 renewed = await _in_thread(lease_renew)(
                     holder=self.holder, snapshot=self.snapshot()
                 )
-            except Exception:
-                logger.exception("Could not renew the leader lease.")
-                renewed = False
-            if not renewed:
-                logger.warning("Conductor %s lost the leader lease.", self.holder)
-                return
+                if not renewed:
+                    logger.warning("Conductor %s lost the leader lease.", self.holder)
+                    await self._step_down()
+            else:
+                lease = await _in_thread(lease_take)(holder=self.holder)
+                if lease is not None:
+                    await self._lead(previous_seq=lease.seq)
+                elif self.paused:
+                    logger.info("Another conductor leads now; %s stands by.", self.holder)
+                    self.paused = None
+        except Exception as error:
+            self._failures += 1
+            if self._failures == 1:
+                logger.warning(
+                    "The database is not answering (%s); the conductor keeps trying.",
+                    type(error).__name__,
+                )
+            await self._pause(DATABASE_PAUSE_COPY)
+            return
+        if self._failures:
+            logger.info("The database answers again; the conductor goes on.")
+        self._failures = 0
+        if self.leading.is_set():
+            self._lease_good_until = started + LEASE_TTL.total_seconds() - LEASE_MARGIN_S
+
+    async def _lease_watch(self) -> None:
+        """A renewal may hang for many seconds on a locked or unreachable database: step
+        down before the lease runs out rather than conduct beside a standby that took it."""
+        if self.leading.is_set() and self.timer.clock.now() > self._lease_good_until:
+            logger.warning("Conductor %s could not renew its lease in time.", self.holder)
+            await self._pause(DATABASE_PAUSE_COPY)
+
+    async def _lead(self, *, previous_seq: int) -> None:
+        # Every read comes first: should one fail, nothing has changed yet, and the next
+        # tick takes the lease (still ours) and tries again.
+        timing = await _in_thread(Timing.from_settings)() if self._live_timing else self.timing
+        recovered = await _in_thread(runs_recover)()
+        sessions = await _in_thread(open_session_count)()
+        if recovered:
+            logger.warning("A dream run of a process that died was marked abandoned.")
+        logger.info("Conductor %s is now the leader.", self.holder)
+        self.timing = timing
+        if not self.seq:
+            self.seq = previous_seq + SEQ_JUMP_ON_TAKEOVER if previous_seq else 0
+        self.machine = Machine()
+        self.paused = None
+        self._lease_good_until = self.timer.clock.now() + LEASE_TTL.total_seconds()
+        set_local_conductor(asyncio.get_running_loop(), self._handle)
+        self.leading.set()
+        await self._apply(Event.STARTED, sessions=sessions)
+        # Only now may notices arrive: one handled before STARTED would wake the machine
+        # twice and start a second loop.
+        self._inbox_task = asyncio.create_task(self._inbox(), name="conductor-inbox")
+        self.timer.every("reaper", lambda: REAP_EVERY_S, self._reap, first_now=False)
+        self.timer.every("worker", lambda: WORK_EVERY_S, self._work, first_now=True)
+        if self.scheduler_tick_s > 0:
+            self.timer.every(
+                "scheduler", lambda: self.scheduler_tick_s, self._schedule, first_now=True
+            )
+
+    async def _pause(self, reason: str) -> None:
+        """Stop conducting and tell observers why, once per fault."""
+        await self._step_down()
+        if self.paused != reason:
+            self.paused = reason
+            await self.broadcast("cognitiveState", {"state": PAUSED, "reason": reason})
+
+    async def _step_down(self, *, release: bool = False) -> None:
+        if not self.leading.is_set():
+            return
+        self.leading.clear()
+        set_local_conductor(asyncio.get_running_loop(), None)
+        for name in LEADING_JOBS:
+            self.timer.cancel(name)
+        if self._inbox_task is not None:
+            self._inbox_task.cancel()
+            await asyncio.gather(self._inbox_task, return_exceptions=True)
+            self._inbox_task = None
+        self.machine = Machine()
+        if release:
+            try:
+                await _in_thread(lease_release)(holder=self.holder)
+            except Exception:  # the lease runs out by itself
+                logger.warning("Could not release the leader lease; it expires in seconds.")
+        logger.info("Conductor %s stopped leading.", self.holder)
 
     def snapshot(self) -> Snapshot:
         moment_id, is_dream = self.last_sigil or (None, False)
@@ -195,6 +260,8 @@ class Conductor:
     # -- the state machine --------------------------------------------------------------
 
     async def _apply(self, event: Event, *, sessions: int | None = None) -> None:
+        if not self.leading.is_set():
+            return  # a tick that ends after stepping down must not wake the machine
         async with self._lock:
             step = transition(self.machine, event, sessions=sessions)
             self.machine = step.machine
@@ -210,6 +277,8 @@ class Conductor:
     async def _record_snapshot(self) -> None:
         """What a newly connected observer is told; written at once, not at the next
         heartbeat, so no observer is told of a state that is over."""
+        if not self.leading.is_set():
+            return
         try:
             await _in_thread(lease_renew)(holder=self.holder, snapshot=self.snapshot())
         except Exception:
@@ -218,25 +287,22 @@ class Conductor:
     def _carry_out(self, action: Action) -> None:
         # Starting a loop replaces any loop of the same kind, so there is never a second.
         if action is Action.START_DREAM_LOOP:
-            _cancel(self._dream_task)
             dream_log.info(
                 "[dream] Dream loop starts: replaying a moment every %gs.",
                 self.timing.dream_cycle_s,
             )
-            self._dream_task = self._loop(
+            self.timer.every(
                 "dream-loop", lambda: self.timing.dream_cycle_s, self._dream_tick, first_now=True
             )
         elif action is Action.STOP_DREAM_LOOP:
             dream_log.info("[dream] Dream loop stops.")
-            _cancel(self._dream_task)
-            self._dream_task = None
+            self.timer.cancel("dream-loop")
         elif action is Action.START_COGNITIVE_LOOP:
-            _cancel(self._cognitive_task)
             cognition_log.info(
                 "[cognition] Cognitive loop starts: a cycle every %gs.",
                 self.timing.cognitive_cycle_s,
             )
-            self._cognitive_task = self._loop(
+            self.timer.every(
                 "cognitive-loop",
                 lambda: self.timing.cognitive_cycle_s,
                 self._cognitive_tick,
@@ -244,31 +310,13 @@ class Conductor:
             )
         elif action is Action.STOP_COGNITIVE_LOOP:
             cognition_log.info("[cognition] Cognitive loop stops.")
-            _cancel(self._cognitive_task)
-            self._cognitive_task = None
+            self.timer.cancel("cognitive-loop")
         elif action is Action.SCHEDULE_DREAM_START:
-            self._delay_task = asyncio.create_task(self._dream_after_delay(), name="dream-delay")
+            self.timer.after("dream-delay", self.timing.dream_start_delay_s, self._dream_delayed)
         elif action is Action.CANCEL_DREAM_START:
-            _cancel(self._delay_task)
-            self._delay_task = None
+            self.timer.cancel("dream-delay")
 
-    def _loop(
-        self,
-        name: str,
-        period_s: Callable[[], float],
-        tick: Callable[[], Awaitable[None]],
-        *,
-        first_now: bool,
-    ) -> asyncio.Task:
-        """A loop ticking on the monotonic clock at the period in force, which the loop
-        reads again whenever the stored timing changes."""
-        return asyncio.create_task(
-            _every(period_s, tick, first_now=first_now, retimed=self._retimed), name=name
-        )
-
-    async def _dream_after_delay(self) -> None:
-        await asyncio.sleep(self.timing.dream_start_delay_s)
-        self._delay_task = None
+    async def _dream_delayed(self) -> None:
         await self._apply(Event.DREAM_DELAY_ELAPSED)
 
     # -- broadcasting -------------------------------------------------------------------
@@ -372,6 +420,22 @@ class Conductor:
         finally:
             await self._apply(Event.CYCLE_FINISHED)
 
+    # -- dream runs ---------------------------------------------------------------------
+
+    async def _work(self) -> None:
+        """Claim the run the web queued, if any, and dream it (in a thread of its own,
+        which renews the run's lease while the engine works)."""
+        run = await _in_thread(dream_run_claim)(holder=self.holder)
+        if run is not None:
+            logger.info("Dream run %s (%s) claimed by the conductor.", run.pk, run.trigger)
+            await _in_thread(dream_run_execute)(run)
+
+    async def _schedule(self) -> None:
+        """The embedded scheduler: a heartbeat, and a dream when one is due."""
+        await _in_thread(scheduled_dream)(
+            source=SchedulerSource.EMBEDDED, interval_s=round(self.scheduler_tick_s)
+        )
+
     # -- sessions -----------------------------------------------------------------------
 
     async def _sessions_changed(self) -> None:
@@ -389,8 +453,10 @@ class Conductor:
         if self._live_timing:
             self._retime(await _in_thread(Timing.from_settings)())
         cutoff = timezone.now() - timezone.timedelta(seconds=self.timing.session_timeout_s)
-        if await _in_thread(sessions_expire)(inactive_since=cutoff):
-            cognition_log.info("[cognition] Sessions timed out.")
+        expired = await _in_thread(sessions_expire)(inactive_since=cutoff)
+        if expired:
+            cognition_log.info("[cognition] %d sessions timed out.", len(expired))
+            await sessions_told_they_ended(expired, reason=SessionEndReason.TIMED_OUT)
         if await _in_thread(open_session_count)() != self.machine.sessions:
             await self._sessions_changed()
 
@@ -405,9 +471,7 @@ class Conductor:
             timing.session_timeout_s,
         )
         self.timing = timing
-        # set() wakes every loop waiting now; clearing at once keeps later waits waiting.
-        self._retimed.set()
-        self._retimed.clear()
+        self.timer.retimed()
 
     async def _inbox(self) -> None:
         layer = get_channel_layer()
@@ -433,30 +497,17 @@ class Conductor:
             await self.broadcast(message["event"], message["data"])
 
 
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-
-async def _loop_forever(period: float, tick: Callable[[], Awaitable[None]]) -> None:
-    while True:
-        await asyncio.sleep(period)
+async def sessions_told_they_ended(session_ids: list[str], *, reason: SessionEndReason) -> None:
+    """Tell each session's socket (in whichever web process) that its session is over:
+    it sends `sessionEnded` with the reason, then closes."""
+    layer = get_channel_layer()
+    for session_id in session_ids:
         try:
-            await tick()
-        except Exception:
-            logger.exception("Conductor housekeeping failed; trying again.")
-
-
-def _cancel(task: asyncio.Task | None) -> None:
-    if task is not None:
-        task.cancel()
-
-
-async def _stop_task(task: asyncio.Task | None) -> None:
-    if task is None:
-        return
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+            await layer.group_send(
+                session_group(session_id), {"type": "session.ended", "reason": str(reason)}
+            )
+        except Exception:  # the perceptor finds out at its next frame
+            logger.warning("Could not tell a session it ended.")
 
 
 async def notify_conductor(message: dict) -> None:

@@ -5,9 +5,6 @@ once it has expired. The conditional UPDATE is atomic on PostgreSQL and SQLite a
 two standbys can never both win.
 """
 
-import os
-import secrets
-import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,12 +15,6 @@ from django.utils import timezone
 from dreams.models import ConductorLease
 
 LEASE_TTL = timedelta(seconds=3)
-
-
-def holder_name() -> str:
-    # Host and pid say where to look; the random part keeps two containers that share a
-    # hostname and a pid (often 1) from taking each other's lease for their own.
-    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 @dataclass(frozen=True)

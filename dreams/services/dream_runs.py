@@ -6,21 +6,27 @@ time limit -> validation (one retry on invalid output) -> continuity merge -> on
 transaction that writes the review, the dream mind moment and the run record. Every
 attempt leaves a run record; a failure writes nothing else, so the previous review stays
 current.
+
+Who dreams: a process that dreams itself (`run_dream`, the conductor's scheduler) creates
+the run already running; a web request (dashboard, API, admin) only queues it, and a
+worker (the conductor's, or the next `run_dream`) claims it with one conditional update.
+A running run's process renews its lease every few seconds; a lease not renewed for 30 s,
+or a holder of this host that died, frees the lock.
 """
 
-import concurrent.futures
 import logging
-import os
-import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, connections, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from dreams.models import (
+    ACTIVE_RUN_STATUSES,
     DreamReview,
     DreamRun,
     DreamSettings,
@@ -29,19 +35,22 @@ from dreams.models import (
     RunStatus,
     Trigger,
 )
+from dreams.processes import holder_is_dead_here, holder_name
 from dreams.realtime import publish
 from dreams.selectors import DreamMaterial, dream_material, moment_context, new_moment_count
 from dreams.services.continuity import continuity_merge, open_threads
 from dreams.services.moments import moment_create
 from engines.contracts import DreamDraft
-from engines.errors import EngineError, EngineOutputInvalid, EngineTimeout
+from engines.errors import EngineError, EngineOutputInvalid
 from engines.selection import SelectedEngine, selected_engine
 from engines.services import EngineCall, engine_dream
 
 logger = logging.getLogger(__name__)
 
-# A lease outlives the time limit by this much before the run is presumed dead.
-LEASE_GRACE = timedelta(seconds=60)
+# A running run's process renews its lease this often; a lease not renewed for RUN_LEASE
+# is presumed dead and the run abandoned.
+RUN_LEASE = timedelta(seconds=30)
+RUN_LEASE_RENEW_S = 5.0
 # Skips for "not due" (and, before setup, "not configured") pile up when cron calls every
 # few minutes; older ones are pruned.
 NOT_DUE_RETENTION = timedelta(days=7)
@@ -51,10 +60,6 @@ MAX_CITED_PRIOR_MOMENTS = 50
 
 class RunInterrupted(BaseException):  # like KeyboardInterrupt: not an Exception
     """Raised in the running process (e.g. on SIGTERM) to stop a run cleanly."""
-
-
-def _holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:120]
 
 
 def _summary(run: DreamRun) -> dict:
@@ -73,17 +78,28 @@ def _summary(run: DreamRun) -> dict:
     }
 
 
-def _record_skip(fields: dict, reason: RunReason, detail: str = "", **extra: object) -> DreamRun:
+# What a scheduler meets at almost every check: its heartbeat records it, not a run.
+ROUTINE_SKIPS = (RunReason.NOT_DUE, RunReason.NOT_CONFIGURED)
+
+
+def _record_skip(
+    fields: dict, reason: RunReason, detail: str = "", *, record: bool = True, **extra: object
+) -> DreamRun:
+    """The skip as a run record; with `record` off, the same run left unsaved (no id)."""
     now = timezone.now()
-    run = DreamRun.objects.create(
+    run = DreamRun(
         status=RunStatus.SKIPPED,
         reason=reason,
         detail=detail[:500],
+        started_at=now,
         finished_at=now,
         duration_ms=0,
         **fields,
         **extra,
     )
+    if not record:
+        return run
+    run.save(force_insert=True)
     if reason != RunReason.NOT_DUE:
         publish("dreamRun", _summary(run))
     return run
@@ -123,47 +139,80 @@ def _abandon(run: DreamRun, reason: RunReason, detail: str, now: datetime | None
     )
 
 
-def _recover_stale_lease(now: timezone.datetime) -> DreamRun | None:
-    """The running run, unless its lease expired: then it is marked abandoned."""
-    holder = DreamRun.objects.filter(status=RunStatus.RUNNING).first()
-    if holder is None or holder.lease_expires_at is None or holder.lease_expires_at > now:
+def _recover_stale_lock(now: datetime) -> DreamRun | None:
+    """The run that holds the lock (queued or running), unless its holder is gone: a
+    lease that ran out, or a process of this host that died. Such a run is abandoned."""
+    holder = DreamRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).first()
+    if holder is None or holder.status == RunStatus.QUEUED:
         return holder
-    abandoned = _abandon(
-        holder,
-        RunReason.LEASE_EXPIRED,
-        "The process running it stopped before it finished; its lease expired.",
-        now,
-    )
-    if abandoned:
-        logger.warning("Dream run %s was abandoned: its lease expired.", holder.pk)
+    if holder_is_dead_here(holder.holder):
+        reason, detail = RunReason.HOLDER_DIED, "The process running it died."
+    elif holder.lease_expires_at is not None and holder.lease_expires_at <= now:
+        reason = RunReason.LEASE_EXPIRED
+        detail = "The process running it stopped renewing its lease."
+    else:
+        return holder
+    if _abandon(holder, reason, detail, now):
+        logger.warning("Dream run %s was abandoned: %s", holder.pk, detail)
     return None
 
 
-def _acquire(fields: dict, settings: DreamSettings, material_count: int) -> DreamRun | None:
-    """Take the single-run lock by creating the running run; None when another holds it."""
+def runs_recover(*, now: datetime | None = None) -> bool:
+    """Abandon the running run if its holder is gone; True when one was. A conductor calls
+    it as it starts leading and before each claim, so the run of a process of this host
+    that died (kill -9) frees the lock at once rather than when its lease runs out."""
+    if not DreamRun.objects.filter(status=RunStatus.RUNNING).exists():
+        return False
+    return _recover_stale_lock(now or timezone.now()) is None
+
+
+def _create_locked(fields: dict, status: RunStatus, material_count: int) -> DreamRun | None:
+    """Take the single-run lock by creating the queued or running run; None when another
+    run holds it."""
+    running = status == RunStatus.RUNNING
     for _ in range(2):
         now = timezone.now()
         try:
             with transaction.atomic():
                 return DreamRun.objects.create(
-                    status=RunStatus.RUNNING,
-                    stage="starting",
-                    holder=_holder(),
-                    lease_expires_at=now + timedelta(seconds=settings.timeout_s) + LEASE_GRACE,
+                    status=status,
+                    stage="starting" if running else "queued",
+                    holder=holder_name() if running else "",
+                    lease_expires_at=now + RUN_LEASE if running else None,
                     material_count=material_count,
                     **fields,
                 )
         except IntegrityError:
-            if _recover_stale_lease(now) is not None:
+            if _recover_stale_lock(now) is not None:
                 return None
     return None
 
 
-def dream_run_start(*, trigger: Trigger, force: bool = False, dry_run: bool = False) -> DreamRun:
-    """The gates and the lock. Returns a finished (skipped) run, or the running run that
-    now holds the lock and must be passed to `dream_run_execute`."""
+def _already_running(fields: dict) -> DreamRun:
+    active = DreamRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).first()
+    detail = (
+        f"Dream run {active.pk} is {active.get_status_display().lower()}."
+        if active
+        else "Another run was in progress."
+    )
+    return _record_skip(fields, RunReason.ALREADY_RUNNING, detail)
+
+
+@dataclass(frozen=True)
+class _Gated:
+    fields: dict
+    settings: DreamSettings
+    skip: DreamRun | None
+    material_count: int = 0
+
+
+def _gates(
+    *, trigger: Trigger, force: bool, dry_run: bool, now: datetime, routine_recorded: bool = True
+) -> _Gated:
+    """The activation gate, the cadence (unless forced) and the material: the skip they
+    recorded (routine skips only when `routine_recorded`), or the number of new moments
+    that passed them."""
     settings = DreamSettings.load()
-    now = timezone.now()
     selection = selected_engine()
     fields = {
         "trigger": trigger,
@@ -174,53 +223,142 @@ def dream_run_start(*, trigger: Trigger, force: bool = False, dry_run: bool = Fa
     }
     DreamRun.objects.filter(
         status=RunStatus.SKIPPED,
-        reason__in=[RunReason.NOT_DUE, RunReason.NOT_CONFIGURED],
+        reason__in=ROUTINE_SKIPS,
         started_at__lt=now - NOT_DUE_RETENTION,
     ).delete()
+
+    def skipped(reason: RunReason, detail: str = "", **extra: object) -> _Gated:
+        record = routine_recorded or reason not in ROUTINE_SKIPS
+        return _Gated(
+            fields, settings, _record_skip(fields, reason, detail, record=record, **extra)
+        )
+
     if not settings.setup_complete:
-        return _record_skip(fields, RunReason.NOT_CONFIGURED, NOT_CONFIGURED_DETAIL)
+        return skipped(RunReason.NOT_CONFIGURED, NOT_CONFIGURED_DETAIL)
     if not settings.enabled:
-        return _record_skip(fields, RunReason.DISABLED, "Dreaming is turned off in the settings.")
+        return skipped(RunReason.DISABLED, "Dreaming is turned off in the settings.")
     if not force and not dream_is_due(settings, now):
-        return _record_skip(fields, RunReason.NOT_DUE)
+        return skipped(RunReason.NOT_DUE)
     material_count = new_moment_count()
     if material_count < settings.min_new_moments:
-        return _record_skip(
-            fields,
+        return skipped(
             RunReason.NO_MATERIAL,
             f"{material_count} new moments since the last dream; "
             f"{settings.min_new_moments} needed.",
             material_count=material_count,
         )
-    run = _acquire(fields, settings, material_count)
+    return _Gated(fields, settings, None, material_count)
+
+
+def dream_run_start(
+    *,
+    trigger: Trigger,
+    force: bool = False,
+    dry_run: bool = False,
+    routine_recorded: bool = True,
+) -> DreamRun:
+    """The gates and the lock, for a process that dreams itself (run_dream, the embedded
+    scheduler). Returns a finished (skipped) run, or the running run that now holds the
+    lock and must be passed to `dream_run_execute`. A scheduler passes
+    `routine_recorded=False`: its "not due" and "not configured" come back unsaved, and
+    its heartbeat records them instead of a run every check."""
+    now = timezone.now()
+    gated = _gates(
+        trigger=trigger, force=force, dry_run=dry_run, now=now, routine_recorded=routine_recorded
+    )
+    if gated.skip is not None:
+        return gated.skip
+    run = _create_locked(gated.fields, RunStatus.RUNNING, gated.material_count)
     if run is None:
-        running = DreamRun.objects.filter(status=RunStatus.RUNNING).first()
-        running_id = running.pk if running else None
-        return _record_skip(
-            fields,
-            RunReason.ALREADY_RUNNING,
-            f"Dream run {running_id} is in progress."
-            if running_id
-            else "Another run was in progress.",
-        )
+        return _already_running(gated.fields)
+    if not force and not dream_is_due(gated.settings, now, besides=run):
+        # Another scheduler dreamt in this slot between the cadence check and the lock.
+        return _finish(run, RunStatus.SKIPPED, RunReason.NOT_DUE, stage="done")
     publish("dreamRun", _summary(run))
     return run
 
 
-def dream_is_due(settings: DreamSettings, now: timezone.datetime) -> bool:
-    """Due when no run of this cadence slot has reached the engine yet. Skips for lack of
-    material, a not-ready engine, or a run whose process was stopped leave the slot open,
-    so a later call can still dream in it."""
-    slot_start = settings.slot_start(now)
-    return (
-        not DreamRun.objects.filter(
-            started_at__gte=slot_start,
-            status__in=[RunStatus.RUNNING, RunStatus.WRITTEN, RunStatus.FAILED],
-            dry_run=False,
-        )
-        .exclude(reason=RunReason.ENGINE_NOT_READY)
-        .exists()
+def dream_run_queue(*, trigger: Trigger, force: bool = True, dry_run: bool = False) -> DreamRun:
+    """For callers that must answer at once (HTTP, the admin): the gates, then a queued
+    run that holds the lock until a worker (the conductor's, or a `run_dream`) claims and
+    dreams it. Nothing runs in the caller's thread. Returns the queued run, or the skip."""
+    gated = _gates(trigger=trigger, force=force, dry_run=dry_run, now=timezone.now())
+    if gated.skip is not None:
+        return gated.skip
+    run = _create_locked(gated.fields, RunStatus.QUEUED, gated.material_count)
+    if run is None:
+        return _already_running(gated.fields)
+    publish("dreamRun", _summary(run))
+    return run
+
+
+def dream_run_claim(*, holder: str) -> DreamRun | None:
+    """Claim the queued run, if there is one, with one conditional update: of several
+    workers asking at once, exactly one gets it."""
+    queued = DreamRun.objects.filter(status=RunStatus.QUEUED).values_list("pk", flat=True).first()
+    if queued is None:
+        return None
+    claimed = DreamRun.objects.filter(pk=queued, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING,
+        stage="starting",
+        holder=holder,
+        lease_expires_at=timezone.now() + RUN_LEASE,
     )
+    if not claimed:
+        return None
+    run = DreamRun.objects.get(pk=queued)
+    publish("dreamRun", _summary(run))
+    return run
+
+
+def dream_run_renew(*, run_id: int, holder: str) -> bool:
+    """Extend a running run's lease; False once it is no longer this holder's to renew."""
+    return bool(
+        DreamRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, holder=holder).update(
+            lease_expires_at=timezone.now() + RUN_LEASE
+        )
+    )
+
+
+@contextmanager
+def _lease_kept(run: DreamRun) -> Iterator[None]:
+    """Renew the run's lease every few seconds while it dreams, from a thread of its own,
+    so a long engine call never lets the lease run out while the process lives."""
+    done = threading.Event()
+
+    def renew() -> None:
+        try:
+            while not done.wait(RUN_LEASE_RENEW_S):
+                try:
+                    if not dream_run_renew(run_id=run.pk, holder=run.holder):
+                        return
+                except DatabaseError:
+                    logger.warning("Could not renew dream run %s's lease; retrying.", run.pk)
+        finally:
+            connections.close_all()
+
+    keeper = threading.Thread(target=renew, name=f"dream-run-{run.pk}-lease", daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        done.set()
+
+
+def dream_is_due(
+    settings: DreamSettings, now: datetime, *, besides: DreamRun | None = None
+) -> bool:
+    """Due when no run of this cadence slot (other than `besides`) has reached the engine
+    yet. Skips for lack of material, a not-ready engine, or a run whose process was
+    stopped leave the slot open, so a later call can still dream in it."""
+    in_slot = DreamRun.objects.filter(
+        started_at__gte=settings.slot_start(now),
+        status__in=[RunStatus.RUNNING, RunStatus.WRITTEN, RunStatus.FAILED],
+        dry_run=False,
+    ).exclude(reason=RunReason.ENGINE_NOT_READY)
+    if besides is not None:
+        in_slot = in_slot.exclude(pk=besides.pk)
+    return not in_slot.exists()
 
 
 def _stage(run: DreamRun, stage: str, **fields: object) -> None:
@@ -229,28 +367,6 @@ def _stage(run: DreamRun, stage: str, **fields: object) -> None:
         setattr(run, name, value)
     run.save(update_fields=["stage", *fields])
     publish("dreamRun", _summary(run))
-
-
-def _within_time_limit(
-    call: Callable[[], EngineCall[DreamDraft]], seconds: float
-) -> EngineCall[DreamDraft]:
-    """Run the engine in a daemon thread, so the time limit holds whatever the engine does
-    and a process that is told to stop never waits for an engine that will not."""
-    result: concurrent.futures.Future[EngineCall[DreamDraft]] = concurrent.futures.Future()
-
-    def work() -> None:
-        try:
-            result.set_result(call())
-        except BaseException as error:  # handed to the waiting thread, which raises it
-            result.set_exception(error)
-        finally:
-            connections.close_all()
-
-    threading.Thread(target=work, name="dream-engine", daemon=True).start()
-    try:
-        return result.result(timeout=seconds)
-    except concurrent.futures.TimeoutError:
-        raise EngineTimeout(f"no answer within {seconds:g} s") from None
 
 
 def _checked_draft(call: EngineCall[DreamDraft], material_ids: set[int]) -> EngineCall[DreamDraft]:
@@ -270,12 +386,11 @@ def _dream(
     deadline = timezone.now() + timedelta(seconds=settings.timeout_s)
 
     def attempt() -> EngineCall[DreamDraft]:
+        # The engine enforces the limit where it makes the call (its SDK's timeout, a
+        # process-group kill for a CLI): nothing is left running once it is over.
         remaining = max(1.0, (deadline - timezone.now()).total_seconds())
-        call = _within_time_limit(
-            lambda: engine_dream(
-                material=contexts, continuity=continuity, selection=selection, timeout=remaining
-            ),
-            remaining,
+        call = engine_dream(
+            material=contexts, continuity=continuity, selection=selection, timeout=remaining
         )
         return _checked_draft(call, ids)
 
@@ -332,7 +447,13 @@ def _write(run: DreamRun, call: EngineCall[DreamDraft], material: DreamMaterial)
 
 
 def dream_run_execute(run: DreamRun) -> DreamRun:
-    """Dream with the lock held by `run`, then release it, whatever happens."""
+    """Dream with the lock held by `run` (its lease renewed meanwhile), then release it,
+    whatever happens."""
+    with _lease_kept(run):
+        return _execute(run)
+
+
+def _execute(run: DreamRun) -> DreamRun:
     settings = DreamSettings.load()
     warnings: list[str] = []
     try:
@@ -384,29 +505,3 @@ def run_dream(*, trigger: Trigger, force: bool = False, dry_run: bool = False) -
     if run.status != RunStatus.RUNNING:
         return run
     return dream_run_execute(run)
-
-
-def _execute_in_background(run_id: int) -> None:
-    try:
-        dream_run_execute(DreamRun.objects.get(pk=run_id))
-    except Exception:
-        logger.exception("Dream run %s failed unexpectedly.", run_id)
-    finally:
-        connections.close_all()
-
-
-def dream_run_trigger(*, trigger: Trigger, force: bool = True, dry_run: bool = False) -> DreamRun:
-    """For callers that must answer at once (HTTP, the admin): the gates and the lock here,
-    the dreaming in a background thread. Returns the running run, or the skipped record."""
-    run = dream_run_start(trigger=trigger, force=force, dry_run=dry_run)
-    if run.status == RunStatus.RUNNING:
-        # Start only once the lock is committed, or the thread could not see its run.
-        transaction.on_commit(
-            lambda: threading.Thread(
-                target=_execute_in_background,
-                args=(run.pk,),
-                name=f"dream-run-{run.pk}",
-                daemon=True,
-            ).start()
-        )
-    return run

@@ -41,11 +41,18 @@ def session_end(*, session_id: str, reason: SessionEndReason) -> bool:
     )
 
 
-def sessions_expire(*, inactive_since: datetime) -> int:
-    """End sessions silent since `inactive_since`; returns how many."""
-    return Session.objects.filter(
+@transaction.atomic
+def sessions_expire(*, inactive_since: datetime) -> list[str]:
+    """End sessions silent since `inactive_since`; returns their ids, so their sockets
+    can be told."""
+    silent = Session.objects.select_for_update().filter(
         ended_at__isnull=True, last_activity_at__lt=inactive_since
-    ).update(ended_at=timezone.now(), end_reason=SessionEndReason.TIMED_OUT)
+    )
+    ids = [str(session_id) for session_id in silent.values_list("pk", flat=True)]
+    Session.objects.filter(pk__in=ids, ended_at__isnull=True).update(
+        ended_at=timezone.now(), end_reason=SessionEndReason.TIMED_OUT
+    )
+    return ids
 
 
 def sessions_close_all(*, reason: SessionEndReason) -> int:

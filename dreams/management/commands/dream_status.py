@@ -11,7 +11,7 @@ from django.utils import timezone
 from dreams.apis import DreamRunOutputSerializer
 from dreams.health import HealthStatus, dream_health
 from dreams.models import DreamRun, DreamSettings, RunReason, RunStatus
-from dreams.selectors import new_moment_count
+from dreams.selectors import dream_run_active, new_moment_count
 from dreams.services.dream_runs import dream_is_due
 
 DEFAULT_RUNS = 10
@@ -49,9 +49,7 @@ class Command(BaseCommand):
             "last_written_at": health.last_written_at,
             "new_moments": new_moment_count(),
             "min_new_moments": settings.min_new_moments,
-            "running_run_id": (
-                DreamRun.objects.filter(status=RunStatus.RUNNING).values_list("pk", flat=True)
-            ).first(),
+            "running_run_id": active.pk if (active := dream_run_active()) else None,
         }
         # Cron checks every few minutes; "not due" skips would crowd out the runs that matter.
         recent = list(

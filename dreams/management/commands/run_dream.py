@@ -1,4 +1,10 @@
-"""``manage.py run_dream [--force] [--dry-run] [--json]``: one scheduled dream run, for cron.
+"""``manage.py run_dream [--force] [--dry-run] [--json] [--schedule-every MINUTES]``: one
+dream run, for cron or a person at a terminal.
+
+With `--schedule-every N` (what the line of `install_dream_cron` passes) the run is
+recorded with the trigger `schedule` and leaves a scheduler heartbeat that says a check
+comes every N minutes; without it, the run is a person's (`cli`). A run the web queued
+and no worker has taken yet is taken first.
 
 Exit status, so cron and monitors can tell outcomes apart:
 
@@ -24,13 +30,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from types import FrameType
 
-from django.core.management.base import BaseCommand, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from dreams.apis import DreamRunOutputSerializer
-from dreams.models import DreamRun, RunReason, RunStatus, Trigger
-from dreams.services.dream_runs import RunInterrupted, dream_run_execute, dream_run_start
+from dreams.models import DreamRun, RunReason, RunStatus, SchedulerSource, Trigger
+from dreams.processes import holder_name
+from dreams.services.dream_runs import (
+    RunInterrupted,
+    dream_run_claim,
+    dream_run_execute,
+    dream_run_start,
+)
+from dreams.services.scheduler import scheduler_check
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -133,14 +146,34 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json", action="store_true", dest="as_json", help="Print the run as one JSON object."
         )
+        parser.add_argument(
+            "--schedule-every",
+            type=int,
+            metavar="MINUTES",
+            help="Called by a scheduler (cron) every MINUTES: recorded as a scheduled run, "
+            "with a heartbeat that dream health reads.",
+        )
 
     def handle(
-        self, *args: object, force: bool, dry_run: bool, as_json: bool, **options: object
+        self,
+        *args: object,
+        force: bool,
+        dry_run: bool,
+        as_json: bool,
+        schedule_every: int | None,
+        **options: object,
     ) -> None:
         self.as_json = as_json
         self.interactive = self.stdout.isatty() and not as_json
+        if schedule_every is not None and not 1 <= schedule_every <= 1440:
+            raise CommandError("--schedule-every is a number of minutes from 1 to 1440.")
+        if schedule_every is not None and (force or dry_run):
+            raise CommandError(
+                "--schedule-every is for a scheduler's checks: it goes with neither --force "
+                "nor --dry-run."
+            )
         try:
-            run = self._run(force=force, dry_run=dry_run)
+            run = self._run(force=force, dry_run=dry_run, schedule_every=schedule_every)
         except _Stopped as stopped:
             self.stopped = True
             if stopped.run is not None:
@@ -165,11 +198,11 @@ class Command(BaseCommand):
             sys.stderr.flush()
             os._exit(leaving.code if isinstance(leaving.code, int) else EXIT_FAILED)
 
-    def _run(self, *, force: bool, dry_run: bool) -> DreamRun:
+    def _run(self, *, force: bool, dry_run: bool, schedule_every: int | None) -> DreamRun:
         run: DreamRun | None = None
         with _signals_stop_the_run() as received:
             try:
-                run = dream_run_start(trigger=Trigger.SCHEDULE, force=force, dry_run=dry_run)
+                run = _start(force=force, dry_run=dry_run, schedule_every=schedule_every)
                 if run.status != RunStatus.RUNNING:
                     return run
                 if not self.as_json:
@@ -191,6 +224,17 @@ class Command(BaseCommand):
         out.write(line)
 
 
+def _start(*, force: bool, dry_run: bool, schedule_every: int | None) -> DreamRun:
+    """The run the web queued, if any (it holds the lock, so it goes first); else a
+    scheduler's check, or a person's run."""
+    claimed = dream_run_claim(holder=holder_name())
+    if claimed is not None:
+        return claimed
+    if schedule_every is not None:
+        return scheduler_check(source=SchedulerSource.CRON, interval_s=schedule_every * 60)
+    return dream_run_start(trigger=Trigger.CLI, force=force, dry_run=dry_run)
+
+
 def _stopped_line(stopped: _Stopped) -> str:
     name = signal.Signals(stopped.signum).name
     if stopped.run is None:
@@ -207,6 +251,9 @@ def _started(run: DreamRun) -> str:
 
 
 def _summary(run: DreamRun) -> str:
+    if run.pk is None:  # a scheduler's routine check: its heartbeat is the record
+        detail = f" {run.detail}" if run.detail else ""
+        return f"Checked the schedule: {run.get_reason_display().lower()}.{detail}"
     took = f" in {run.duration_ms / 1000:.1f} s" if run.duration_ms else ""
     if run.status == RunStatus.WRITTEN and run.dry_run:
         title = run.outcome.get("title", "")

@@ -26,6 +26,7 @@ class Command(BaseCommand):
         from twisted.internet import defer, reactor
 
         from dreams.conductor.runtime import conduct
+        from dreams.consumers import sessions_end_for_shutdown
         from dreamsite.asgi import application
 
         stop = asyncio.Event()
@@ -35,13 +36,15 @@ class Command(BaseCommand):
             if not no_conductor:
                 running.append(asyncio.get_event_loop().create_task(conduct(stop, embedded=True)))
 
-        def stop_conductor() -> defer.Deferred | None:
-            if not running:
-                return None
+        async def shut_down() -> None:
+            # Perceptors hear that their session ends before their sockets go.
+            await sessions_end_for_shutdown()
             stop.set()
-            return defer.Deferred.fromFuture(
-                asyncio.ensure_future(asyncio.wait(running, timeout=5))
-            )
+            if running:
+                await asyncio.wait(running, timeout=5)
+
+        def stop_conductor() -> defer.Deferred:
+            return defer.Deferred.fromFuture(asyncio.ensure_future(shut_down()))
 
         reactor.addSystemEventTrigger("before", "shutdown", stop_conductor)
         self.stdout.write(f"Serving on http://{host}:{port}/")
