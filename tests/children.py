@@ -158,6 +158,18 @@ def postgres_url() -> str:
     return url if url.startswith(("postgres://", "postgresql://")) else DEFAULT_POSTGRES_URL
 
 
+def require_postgres() -> None:
+    """Skip when PostgreSQL is not reachable, or fail when DREAMS_REQUIRE_SERVICES is set."""
+    try:
+        psycopg.connect(postgres_url(), connect_timeout=3).close()
+    except psycopg.Error:
+        location = urlsplit(postgres_url())
+        message = f"PostgreSQL is not reachable at {location.hostname}:{location.port}"
+        if os.environ.get("DREAMS_REQUIRE_SERVICES"):
+            pytest.fail(f"{message}, and DREAMS_REQUIRE_SERVICES requires it")
+        pytest.skip(message)
+
+
 @contextlib.contextmanager
 def throwaway_postgres() -> Iterator[str]:
     """A database of this test's own: other runs of the suite use the same server."""

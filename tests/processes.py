@@ -109,6 +109,14 @@ class DreamProcesses:
         raise AssertionError(f"no run reached the {stage!r} stage within {timeout} s")
 
 
+def wait_until(condition: Callable[[], bool], what: str, *, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.05)
+
+
 def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     completed = subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -13,42 +13,35 @@ throwaway PostgreSQL database), so concurrent runs of the suite do not collide.
 import asyncio
 import contextlib
 import itertools
-import json
 import os
 import random
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 import redis
-from websockets.asyncio.client import ClientConnection, connect
 
 from dreams.conductor.conductor import SEQ_JUMP_ON_TAKEOVER
 from dreams.models import ConductorLease, Percept, Session
 from tests.children import (
-    START_TIMEOUT_S,
-    Child,
     Children,
-    accepts_connections,
     child_env,
     free_port,
     manage,
     postgres_url,
     throwaway_postgres,
 )
+from tests.live import Socket, eventually, named, serving, state, websocket
 from tests.redis_lock import redis_turn
 
 pytestmark = pytest.mark.slow
 
-T = TypeVar("T")
-
 TAKEOVER_LIMIT_S = 5.0
-EVENT_TIMEOUT_S = 10.0
 BEYOND_BLOCKING_POP_S = 6.0
 # Long enough that no cognitive cycle runs while a test still needs the percepts pending.
 NO_CYCLE_MS = "60000"
@@ -62,82 +55,6 @@ PERCEPTS = (
 
 LEADING = "is now the leader"
 STANDING_BY = "waiting for the leader lease"
-
-
-# -- waiting on child processes -----------------------------------------------------------
-
-
-async def eventually(
-    check: Callable[[], T],
-    what: str,
-    *,
-    timeout: float = START_TIMEOUT_S,
-    watch: Sequence[Child] = (),
-    every: float = 0.05,
-) -> T:
-    """The first truthy result of `check`; fails early when a watched child has died."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        for child in watch:
-            assert child.alive(), f"{child.name} exited while waiting for {what}:\n{child.log()}"
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
-        await asyncio.sleep(every)
-
-
-async def serving(child: Child, port: int) -> None:
-    await eventually(lambda: accepts_connections(port), f"{child.name} serving", watch=[child])
-
-
-# -- WebSocket clients ------------------------------------------------------------------
-
-
-class Socket:
-    """A client of `/ws/observe/` or `/ws/session/`, keeping every frame it received."""
-
-    def __init__(self, connection: ClientConnection) -> None:
-        self.connection = connection
-        self.frames: list[dict] = []
-
-    async def next(self, wanted: Callable[[dict], bool], what: str) -> dict:
-        """The next frame that is `wanted` (the others are kept, not returned)."""
-        try:
-            async with asyncio.timeout(EVENT_TIMEOUT_S):
-                while True:
-                    frame = json.loads(await self.connection.recv())
-                    self.frames.append(frame)
-                    if wanted(frame):
-                        return frame
-        except TimeoutError:
-            seen = [(frame["event"], frame["seq"]) for frame in self.frames[-10:]]
-            raise AssertionError(f"no {what} within {EVENT_TIMEOUT_S} s; last: {seen}") from None
-
-    async def send(self, event: str, data: dict | None = None) -> dict:
-        frame = {"event": event} if data is None else {"event": event, "data": data}
-        await self.connection.send(json.dumps(frame))
-        # Replies carry seq 0; an observer's broadcasts never do.
-        return await self.next(lambda frame: frame["seq"] == 0, f"reply to {event}")
-
-    def broadcast_seqs(self) -> list[int]:
-        return [frame["seq"] for frame in self.frames if frame["event"] != "snapshot"]
-
-
-@contextlib.asynccontextmanager
-async def websocket(port: int, path: str) -> AsyncIterator[Socket]:
-    async with connect(
-        f"ws://127.0.0.1:{port}{path}", origin=f"http://127.0.0.1:{port}", close_timeout=1
-    ) as connection:
-        yield Socket(connection)
-
-
-def named(event: str) -> Callable[[dict], bool]:
-    return lambda frame: frame["event"] == event
-
-
-def state(name: str) -> Callable[[dict], bool]:
-    return lambda frame: frame["event"] == "cognitiveState" and frame["data"]["state"] == name
 
 
 async def send_percepts(perceptor: Socket) -> list[int]:

@@ -4,9 +4,7 @@ lease runs out, with nothing half-written."""
 
 import json
 import threading
-import time
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -17,7 +15,7 @@ from django.utils import timezone
 
 from dreams.models import DreamReview, MindMoment, MomentKind, RunReason, RunStatus, Trigger
 from dreamsite.control import ControlThrottle
-from tests.processes import dream_processes
+from tests.processes import dream_processes, wait_until
 
 HTTP_TRIGGERS = 20
 CRON_PROCESSES = 3
@@ -25,14 +23,6 @@ CONTROL_TOKEN = "storm-control-token-for-tests"
 ON_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_until(condition: Callable[[], bool], what: str, *, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.05)
 
 
 @pytest.mark.postgres
