@@ -250,8 +250,18 @@ async def test_a_silent_session_times_out_and_dreaming_resumes(conductor, fast_t
     ended = await database_sync_to_async(Session.objects.get)(pk=started["data"]["sessionId"])
     assert ended.end_reason == "timed_out"
     assert (await next_event(observer, "sigil", timeout=3))["data"]["isDream"] is True
-    await session.disconnect()
     await observer.disconnect()
+
+
+async def test_a_session_that_times_out_hears_so_and_its_socket_closes(conductor, fast_timing):
+    fast_timing.SESSION_TIMEOUT_MS = 500
+    session = await connect("/ws/session/")
+    started = await send(session, "startSession")
+    told = json.loads(await session.receive_from(timeout=5))
+    assert told["event"] == "sessionEnded"
+    assert told["data"] == {"sessionId": started["data"]["sessionId"], "reason": "timed_out"}
+    closed = await session.receive_output(timeout=2)
+    assert closed["type"] == "websocket.close"
 
 
 async def test_an_empty_database_is_logged_and_dreaming_goes_on(conductor, caplog):

@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import os
 import random
+import signal
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -323,3 +324,24 @@ async def test_a_standby_conductor_takes_over_within_5_s(
             seqs = observer.broadcast_seqs()
             assert_one_takeover_gap(seqs[seqs.index(subscribed) :], first_after=first_after)
         assert on_a.broadcast_seqs()[-1] == on_b.broadcast_seqs()[-1]
+
+
+async def test_sessions_hear_that_the_server_shuts_down(children: Children, tmp_path: Path) -> None:
+    env = child_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'dreams.sqlite3'}")
+    manage(env, "migrate", "--noinput", "--verbosity", "0")
+    port = free_port()
+    server = children.start("serve", env, "serve", "--port", str(port))
+    await serving(server, port)
+
+    async with websocket(port, "/ws/session/") as perceptor:
+        started = await perceptor.send("startSession", {"client": "camera"})
+        os.killpg(server.process.pid, signal.SIGTERM)
+        ended = await perceptor.next(named("sessionEnded"), "the end of the session")
+        assert ended["data"] == {
+            "sessionId": started["data"]["sessionId"],
+            "reason": "server_shutdown",
+        }
+    server.process.wait(timeout=10)
+    session_uuid = started["data"]["sessionId"].replace("-", "")
+    rows = sqlite_rows(tmp_path / "dreams.sqlite3", SESSION_SQL, [session_uuid])
+    assert rows[0][1] == "server_shutdown"
