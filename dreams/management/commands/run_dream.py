@@ -28,7 +28,7 @@ from django.core.management.base import BaseCommand, OutputWrapper
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from dreams.apis import DreamRunOutputSerializer
+from dreams.dream_run_data import dream_run_data
 from dreams.models import DreamRun, RunReason, RunStatus, Trigger
 from dreams.services.dream_runs import RunInterrupted, dream_run_execute, dream_run_start
 
@@ -116,6 +116,10 @@ class Command(BaseCommand):
         "skip, 3 another run holds the lock, 1 failed, 128+N stopped by signal N."
     )
 
+    # The system checks load every URL, view and API module: a cron tick pays for them every
+    # few minutes and they find nothing a deploy's `manage.py check` would not.
+    requires_system_checks: list[str] = []
+
     # Set by handle: whether to draw progress in place, and whether to print JSON only.
     interactive = False
     as_json = False
@@ -181,7 +185,7 @@ class Command(BaseCommand):
 
     def _report(self, run: DreamRun, line: str, *, error: bool) -> None:
         if self.as_json:
-            self.stdout.write(json.dumps(dict(DreamRunOutputSerializer(run).data)))
+            self.stdout.write(json.dumps(dream_run_data(run)))
         else:
             self._say(self.stderr if error else self.stdout, line)
 
