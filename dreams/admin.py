@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from dreams.apis import sigil_image_urls
 from dreams.models import (
     Cadence,
     ContinuityThread,
@@ -23,6 +22,7 @@ from dreams.models import (
 from dreams.services.dream_runs import dream_run_queue
 from dreams.services.dream_settings import dream_settings_update, loop_timing_update
 from dreams.services.seeding import SEED_ENGINE
+from dreams.sigil_links import sigil_image_urls
 from engines.registry import ENGINES
 
 

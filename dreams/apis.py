@@ -2,7 +2,6 @@
 
 from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -18,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dreams.dream_run_data import DREAM_RUN_FIELDS
 from dreams.health import dream_health
 from dreams.models import DreamReview, DreamRun, MindMoment, RunReason, RunStatus, Trigger
 from dreams.selectors import MomentFilter, dream_run_active, latest_review, moment_queryset
@@ -27,18 +27,9 @@ from dreams.services.sigil_images import (
     SigilImageFormat,
     sigil_image_get_or_render,
 )
+from dreams.sigil_links import sigil_image_urls
 
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
-
-
-def sigil_image_urls(moment: MindMoment) -> dict[str, str] | None:
-    if not moment.has_sigil:
-        return None
-    return {
-        "svg": reverse("moment-sigil-svg", args=[moment.pk]),
-        "png": reverse("moment-sigil-png", args=[moment.pk]),
-        "sdf": reverse("moment-sdf-png", args=[moment.pk]),
-    }
 
 
 class SigilImageUrlsSerializer(serializers.Serializer):
@@ -183,26 +174,7 @@ class DreamRunOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DreamRun
-        fields = [
-            "id",
-            "trigger",
-            "status",
-            "reason",
-            "reason_label",
-            "detail",
-            "stage",
-            "engine",
-            "model",
-            "force",
-            "dry_run",
-            "material_count",
-            "warnings",
-            "outcome",
-            "review_id",
-            "started_at",
-            "finished_at",
-            "duration_ms",
-        ]
+        fields = list(DREAM_RUN_FIELDS)
         read_only_fields = fields
 
 

@@ -29,8 +29,9 @@ refuse_generated_key_in_production(debug=DEBUG, key_was_generated=not _configure
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# No "daphne" app: `manage.py serve` starts daphne's server itself, and the app would load
+# daphne and Twisted into every command (a cron tick included) only to replace runserver.
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

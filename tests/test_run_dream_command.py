@@ -395,3 +395,10 @@ def test_bench_dream_reports_time_and_memory_without_touching_this_database(mome
     assert re.search(r"60 moments in \d+\.\d\d s \(target < 10 s\): PASS", text)
     assert "the time of the 20-moment baseline" in text
     assert (MindMoment.objects.count(), DreamRun.objects.count()) == (moments, 0)
+
+
+def test_the_json_of_a_run_is_the_api_s_run_object(moments, client):
+    code, out, _ = run_dream("--force", "--json")
+    assert code == 0
+    printed = json.loads(out)
+    assert printed == client.get(f"/api/dream/runs/{printed['id']}/").json()

@@ -4,9 +4,9 @@ import base64
 
 from django.utils import timezone
 
-from dreams.apis import sigil_image_urls
 from dreams.conductor.leader import current_snapshot
 from dreams.models import MindMoment, MomentKind
+from dreams.sigil_links import sigil_image_urls
 from dreams.sigils import sdf_array
 
 INLINE_SDF_SIZE = 256

@@ -18,15 +18,9 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise, zip_longest
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import numpy as np
 from pydantic import BaseModel, ValidationError
-from scipy import sparse
-from sklearn.cluster import KMeans
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import silhouette_score
-from threadpoolctl import threadpool_limits
 
 from dreams.emotion import clamp_unit
 from dreams.sigils.commands import commands_to_code
@@ -41,6 +35,10 @@ from engines.contracts import (
     PerceptInput,
 )
 from engines.errors import EngineOutputInvalid
+
+if TYPE_CHECKING:
+    import numpy as np
+    from scipy import sparse
 
 DraftT = TypeVar("DraftT", bound=BaseModel)
 
@@ -584,6 +582,11 @@ def _document(moment: MomentContext) -> list[str]:
 def _find_themes(moments: Sequence[MomentContext]) -> list[_Cluster]:
     """Clusters of the material, largest first, each with its members ranked by salience:
     closeness to the cluster's centre, and (weighing less) emotional intensity."""
+    # numpy and scikit-learn cost about 100 MB and a second to import: only a dream pays
+    # for them, never a readiness check or a cron tick that records a skip.
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     documents = [_document(moment) for moment in moments]
     if not any(documents):
         by_intensity = sorted(moments, key=lambda moment: -_intensity(moment))
@@ -634,6 +637,10 @@ def _find_themes(moments: Sequence[MomentContext]) -> list[_Cluster]:
 def _cluster(matrix: sparse.csr_matrix, limit: int) -> tuple[np.ndarray, np.ndarray]:
     """Labels and centres of the best k-means clustering with 2 to `limit` clusters (the
     best separated by silhouette), or of a single cluster when `limit` is below 2."""
+    import numpy as np
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
+
     if limit < 2:
         return np.zeros(matrix.shape[0], dtype=int), np.asarray(matrix.mean(axis=0))
     # One thread: on a small machine shared with the site, parallel workers spinning for
@@ -649,6 +656,9 @@ def _cluster(matrix: sparse.csr_matrix, limit: int) -> tuple[np.ndarray, np.ndar
 
 def _separation(matrix: sparse.csr_matrix, labels: np.ndarray) -> float:
     """The silhouette of a clustering, on a fixed sample: exact silhouettes cost n^2."""
+    import numpy as np
+    from sklearn.metrics import silhouette_score
+
     count = matrix.shape[0]
     sample = np.arange(count)
     if count > _SILHOUETTE_SAMPLE:

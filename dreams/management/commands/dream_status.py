@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from dreams.apis import DreamRunOutputSerializer
+from dreams.dream_run_data import dream_run_data
 from dreams.health import HealthStatus, dream_health
 from dreams.models import DreamRun, DreamSettings, RunReason, RunStatus
 from dreams.selectors import dream_run_active, new_moment_count
@@ -56,7 +56,7 @@ class Command(BaseCommand):
             DreamRun.objects.exclude(status=RunStatus.SKIPPED, reason=RunReason.NOT_DUE)[:runs]
         )
         if as_json:
-            status["runs"] = DreamRunOutputSerializer(recent, many=True).data
+            status["runs"] = [dream_run_data(run) for run in recent]
             self.stdout.write(json.dumps(status, cls=DjangoJSONEncoder))
             return
         self._print(status, recent, settings)

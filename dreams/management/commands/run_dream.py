@@ -34,7 +34,7 @@ from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from dreams.apis import DreamRunOutputSerializer
+from dreams.dream_run_data import dream_run_data
 from dreams.models import DreamRun, RunReason, RunStatus, SchedulerSource, Trigger
 from dreams.processes import holder_name
 from dreams.services.dream_runs import (
@@ -129,6 +129,10 @@ class Command(BaseCommand):
         "skip, 3 another run holds the lock, 1 failed, 128+N stopped by signal N."
     )
 
+    # The system checks load every URL, view and API module: a cron tick pays for them every
+    # few minutes and they find nothing a deploy's `manage.py check` would not.
+    requires_system_checks: list[str] = []
+
     # Set by handle: whether to draw progress in place, and whether to print JSON only.
     interactive = False
     as_json = False
@@ -214,7 +218,7 @@ class Command(BaseCommand):
 
     def _report(self, run: DreamRun, line: str, *, error: bool) -> None:
         if self.as_json:
-            self.stdout.write(json.dumps(dict(DreamRunOutputSerializer(run).data)))
+            self.stdout.write(json.dumps(dream_run_data(run)))
         else:
             self._say(self.stderr if error else self.stdout, line)
 
