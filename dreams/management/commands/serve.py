@@ -1,9 +1,32 @@
 """`manage.py serve`: the web server and the conductor in one process (the embedded setup)."""
 
 import asyncio
+import errno
+import socket
 from argparse import ArgumentParser
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+
+def busy_port_copy(host: str, port: int) -> str:
+    return (
+        f"Port {port} on {host} is already in use (another server, or an earlier `make run` "
+        f"still running). Stop it, or pick another port: `make run PORT={port + 10}` "
+        f"(or `python manage.py serve --port {port + 10}`)."
+    )
+
+
+def refuse_a_busy_port(host: str, port: int) -> None:
+    """Fail before serving when the port is taken: daphne would log the error and exit 0,
+    and `make run` would look as if it worked."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CommandError(busy_port_copy(host, port)) from None
+            raise CommandError(f"Cannot serve on {host}:{port}: {error.strerror}.") from None
 
 
 class Command(BaseCommand):
@@ -21,6 +44,7 @@ class Command(BaseCommand):
     def handle(
         self, *args: object, host: str, port: int, no_conductor: bool, **options: object
     ) -> None:
+        refuse_a_busy_port(host, port)
         # daphne.server installs Twisted's asyncio reactor on import: import it first.
         from daphne.server import Server
         from twisted.internet import defer, reactor
@@ -31,8 +55,12 @@ class Command(BaseCommand):
 
         stop = asyncio.Event()
         running: list[asyncio.Task] = []
+        listening: list[bool] = []
 
         def start_conductor() -> None:
+            listening.append(True)
+            self.stdout.write(f"Serving on http://{host}:{port}/")
+            self.stdout.flush()
             if not no_conductor:
                 running.append(asyncio.get_event_loop().create_task(conduct(stop, embedded=True)))
 
@@ -47,9 +75,10 @@ class Command(BaseCommand):
             return defer.Deferred.fromFuture(asyncio.ensure_future(shut_down()))
 
         reactor.addSystemEventTrigger("before", "shutdown", stop_conductor)
-        self.stdout.write(f"Serving on http://{host}:{port}/")
         Server(
             application=application,
             endpoints=[f"tcp:port={port}:interface={host}"],
             ready_callable=start_conductor,
         ).run()
+        if not listening:  # taken between the check and daphne's own bind
+            raise CommandError(busy_port_copy(host, port))
