@@ -194,6 +194,22 @@ class LoopTiming:
     session_timeout_ms: int
 
 
+# The fields an operator may set by name (the command line, the settings API).
+SETTABLE_FIELDS = (
+    "enabled",
+    "cadence",
+    "daily_at",
+    "interval_hours",
+    "time_zone",
+    "min_new_moments",
+    "max_material",
+    "timeout_s",
+    "cognitive_cycle_ms",
+    "dream_cycle_ms",
+    "session_timeout_ms",
+)
+
+
 class DreamSettings(models.Model):
     """How and when the mind dreams. One row (id 1), edited by setup and the admin."""
 
@@ -311,7 +327,7 @@ class DreamSettings(models.Model):
 
 
 class Trigger(models.TextChoices):
-    SCHEDULE = "schedule", "Schedule (cron)"
+    SCHEDULE = "schedule", "Schedule"
     DASHBOARD = "dashboard", "Dashboard"
     ADMIN = "admin", "Admin"
     CLI = "cli", "Command line"

@@ -5,7 +5,15 @@ from dataclasses import dataclass
 import django_filters
 from django.db.models import Count, F, Max, Q, QuerySet
 
-from dreams.models import ACTIVE_RUN_STATUSES, DreamReview, DreamRun, MindMoment, MomentKind
+from dreams.models import (
+    ACTIVE_RUN_STATUSES,
+    SETTABLE_FIELDS,
+    DreamReview,
+    DreamRun,
+    DreamSettings,
+    MindMoment,
+    MomentKind,
+)
 from engines.contracts import MomentContext
 
 
@@ -106,3 +114,19 @@ def moment_context(moment: MindMoment) -> MomentContext:
         created_at=moment.created_at,
         sigil_commands=moment.sigil_commands,
     )
+
+
+def dream_settings_summary(row: DreamSettings) -> dict[str, object]:
+    """The dream settings as plain data: what the command and the settings API show."""
+    timing = row.loop_timing
+    return {
+        **{name: getattr(row, name) for name in SETTABLE_FIELDS},
+        "setup_complete": row.setup_complete,
+        "setup_completed_at": row.setup_completed_at,
+        "cadence_label": row.get_cadence_display(),
+        "loop_timing_in_force": {
+            "cognitive_cycle_ms": timing.cognitive_cycle_ms,
+            "dream_cycle_ms": timing.dream_cycle_ms,
+            "session_timeout_ms": timing.session_timeout_ms,
+        },
+    }

@@ -143,7 +143,7 @@ def test_a_lost_connection_shows_offline_and_the_page_catches_up_when_it_is_back
     live_site.server.kill()
     expect(page.locator("#connection")).to_have_text("Offline")
     expect(page.locator("#connection-status")).to_contain_text("reconnecting in")
-    # A dream written while the page could hear nothing of it (cron, say).
+    # A dream written while the page could hear nothing of it (run_dream at a terminal).
     live_site.manage("run_dream", "--force")
     port = urlsplit(live_site.url).port
     children.start("serve-again", live_site.env, "serve", "--port", str(port))
@@ -151,4 +151,4 @@ def test_a_lost_connection_shows_offline_and_the_page_catches_up_when_it_is_back
     back = 30_000  # the page's reconnect back-off, and the new server's start-up
     expect(page.locator("#connection")).to_have_text("Live", timeout=back)
     expect(page.locator(".review-title")).to_be_visible(timeout=back)
-    expect(page.locator(".runs tbody tr").first).to_contain_text("Schedule (cron)")
+    expect(page.locator(".runs tbody tr").first).to_contain_text("Command line")

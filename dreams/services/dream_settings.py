@@ -6,12 +6,14 @@ zones, the activation gate) is enforced in one place: the model's validators, ru
 """
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, time
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dreams.models import Cadence, DreamSettings
+from dreams.models import SETTABLE_FIELDS, Cadence, DreamSettings
 
 logger = logging.getLogger(__name__)
 
@@ -93,4 +95,28 @@ def setup_complete(*, completed_at: datetime | None = None) -> DreamSettings:
     row.setup_completed_at = completed_at or timezone.now()
     _save(row, ["setup_completed_at"])
     logger.info("Setup is complete; dream runs may start.")
+    return row
+
+
+@transaction.atomic
+def dream_settings_change(
+    *, changes: Mapping[str, object], finish_setup: bool = False
+) -> DreamSettings:
+    """Set some of the dream settings by field name, the rest kept, under the same
+    validators as every other write (the model's, by `full_clean`); `finish_setup` also
+    opens the activation gate. Nothing is written when any value is refused: raises
+    `ValidationError` with the field errors."""
+    unknown = sorted(set(changes) - set(SETTABLE_FIELDS))
+    if unknown:
+        raise ValidationError({name: "This is not a dream setting." for name in unknown})
+    row = _locked()
+    for name, value in changes.items():
+        setattr(row, name, value)
+    fields = list(changes)
+    if finish_setup and not row.setup_complete:
+        row.setup_completed_at = timezone.now()
+        fields.append("setup_completed_at")
+    if fields:
+        _save(row, fields)
+    logger.info("Dream settings changed: %s.", ", ".join(fields) or "nothing")
     return row

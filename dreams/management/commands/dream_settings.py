@@ -1,0 +1,112 @@
+"""``manage.py dream_settings [--set FIELD=VALUE ...] [--finish-setup] [--json]``: read or
+write the dream settings without a browser, through the same service and validation as
+the setup wizard and the admin. Exit 0, or 2 with one line per refused value (then nothing
+is written)."""
+
+import json
+from argparse import ArgumentParser
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import BooleanField
+
+from dreams.models import SETTABLE_FIELDS, DreamSettings
+from dreams.selectors import dream_settings_summary
+from dreams.services.dream_settings import dream_settings_change
+
+EXIT_REFUSED = 2
+BOOLEAN_WORDS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+EMPTY_MEANS_ENVIRONMENT = ("cognitive_cycle_ms", "dream_cycle_ms", "session_timeout_ms")
+
+
+def parse_assignments(assignments: list[str]) -> tuple[dict[str, object], list[str]]:
+    """The typed values of `FIELD=VALUE` pairs, and the errors of those that are not."""
+    values: dict[str, object] = {}
+    errors: list[str] = []
+    for assignment in assignments:
+        name, equals, text = assignment.partition("=")
+        name = name.strip()
+        if not equals:
+            errors.append(f"{assignment}: write FIELD=VALUE, e.g. cadence=interval.")
+            continue
+        if name not in SETTABLE_FIELDS:
+            errors.append(f"{name}: not a dream setting; one of {', '.join(SETTABLE_FIELDS)}.")
+            continue
+        if text == "" and name in EMPTY_MEANS_ENVIRONMENT:
+            values[name] = None  # the server's environment value
+            continue
+        field = DreamSettings._meta.get_field(name)
+        if isinstance(field, BooleanField):
+            answer = BOOLEAN_WORDS.get(text.strip().lower())
+            if answer is None:
+                errors.append(f"{name}: give true or false.")
+            else:
+                values[name] = answer
+            continue
+        try:
+            values[name] = field.to_python(text)
+        except ValidationError as error:
+            errors.append(f"{name}: {' '.join(error.messages)}")
+    return values, errors
+
+
+class Command(BaseCommand):
+    help = (
+        "Show the dream settings; --set FIELD=VALUE (repeatable) and --finish-setup write "
+        "them with the setup wizard's validation. Exit 2 when a value is refused."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            dest="assignments",
+            metavar="FIELD=VALUE",
+            help=f"One of {', '.join(SETTABLE_FIELDS)}; empty timing means the environment's.",
+        )
+        parser.add_argument(
+            "--finish-setup",
+            action="store_true",
+            help="Mark setup as finished, so dream runs may start.",
+        )
+        parser.add_argument("--json", action="store_true", dest="as_json")
+
+    def handle(
+        self,
+        *args: object,
+        assignments: list[str],
+        finish_setup: bool,
+        as_json: bool,
+        **options: object,
+    ) -> None:
+        row = DreamSettings.load()
+        if assignments or finish_setup:
+            values, errors = parse_assignments(assignments)
+            if not errors:
+                try:
+                    row = dream_settings_change(changes=values, finish_setup=finish_setup)
+                except ValidationError as error:
+                    errors = [
+                        f"{name}: {' '.join(messages)}"
+                        for name, messages in error.message_dict.items()
+                    ]
+            if errors:
+                raise CommandError(
+                    "Nothing was changed.\n" + "\n".join(errors), returncode=EXIT_REFUSED
+                )
+        data = dream_settings_summary(row)
+        if as_json:
+            self.stdout.write(json.dumps(data, cls=DjangoJSONEncoder))
+            return
+        width = max(len(name) for name in data)
+        for name, value in data.items():
+            from_environment = value is None and name in EMPTY_MEANS_ENVIRONMENT
+            shown = "(the environment's)" if from_environment else value
+            self.stdout.write(f"{name:<{width}}  {shown}")
+        if not row.setup_complete:
+            self.stdout.write(
+                "Setup is not finished: dream runs wait. Finish it with --finish-setup "
+                "(or the setup wizard at /setup/)."
+            )
