@@ -1,5 +1,6 @@
 """The read API over mind moments and their sigil images."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -19,9 +20,25 @@ from rest_framework.views import APIView
 
 from dreams.dream_run_data import DREAM_RUN_FIELDS
 from dreams.health import dream_health
-from dreams.models import DreamReview, DreamRun, MindMoment, RunReason, RunStatus, Trigger
-from dreams.selectors import MomentFilter, dream_run_active, latest_review, moment_queryset
+from dreams.models import (
+    Cadence,
+    DreamReview,
+    DreamRun,
+    DreamSettings,
+    MindMoment,
+    RunReason,
+    RunStatus,
+    Trigger,
+)
+from dreams.selectors import (
+    MomentFilter,
+    dream_run_active,
+    dream_settings_summary,
+    latest_review,
+    moment_queryset,
+)
 from dreams.services.dream_runs import dream_run_queue
+from dreams.services.dream_settings import dream_settings_change
 from dreams.services.sigil_images import (
     ALLOWED_SIZES,
     SigilImageFormat,
@@ -315,3 +332,69 @@ class LatestDreamReviewApi(APIView):
         if review is None:
             raise NotFound("No dream has been written yet.")
         return Response(DreamReviewOutputSerializer(review).data)
+
+
+class DreamSettingsApi(APIView):
+    """The dream settings: read by anyone, changed (PATCH, any of the fields) under the
+    control rule, with the setup wizard's validation."""
+
+    throttle_scope = "control"
+
+    class InputSerializer(serializers.Serializer):
+        enabled = serializers.BooleanField(required=False)
+        cadence = serializers.ChoiceField(choices=Cadence.choices, required=False)
+        daily_at = serializers.TimeField(required=False)
+        interval_hours = serializers.IntegerField(required=False)
+        time_zone = serializers.CharField(required=False, max_length=64)
+        min_new_moments = serializers.IntegerField(required=False)
+        max_material = serializers.IntegerField(required=False)
+        timeout_s = serializers.IntegerField(required=False)
+        cognitive_cycle_ms = serializers.IntegerField(required=False, allow_null=True)
+        dream_cycle_ms = serializers.IntegerField(required=False, allow_null=True)
+        session_timeout_ms = serializers.IntegerField(required=False, allow_null=True)
+        setup_complete = serializers.BooleanField(required=False)
+
+        def validate(self, attrs: dict) -> dict:
+            unknown = set(self.initial_data) - set(self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Unknown field."] for name in sorted(unknown)}
+                )
+            if attrs.get("setup_complete") is False:
+                raise serializers.ValidationError(
+                    {"setup_complete": ["Setup can be finished here, not undone."]}
+                )
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        enabled = serializers.BooleanField()
+        cadence = serializers.CharField()
+        cadence_label = serializers.CharField()
+        daily_at = serializers.TimeField()
+        interval_hours = serializers.IntegerField()
+        time_zone = serializers.CharField()
+        min_new_moments = serializers.IntegerField()
+        max_material = serializers.IntegerField()
+        timeout_s = serializers.IntegerField()
+        cognitive_cycle_ms = serializers.IntegerField(allow_null=True)
+        dream_cycle_ms = serializers.IntegerField(allow_null=True)
+        session_timeout_ms = serializers.IntegerField(allow_null=True)
+        loop_timing_in_force = serializers.DictField(child=serializers.IntegerField())
+        setup_complete = serializers.BooleanField()
+        setup_completed_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(self.OutputSerializer(dream_settings_summary(DreamSettings.load())).data)
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def patch(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        finish_setup = changes.pop("setup_complete", False)
+        try:
+            row = dream_settings_change(changes=changes, finish_setup=finish_setup)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        return Response(self.OutputSerializer(dream_settings_summary(row)).data)

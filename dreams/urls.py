@@ -14,6 +14,7 @@ urlpatterns = [
     path("dream/runs/", apis.DreamRunListCreateApi.as_view(), name="dream-run-list"),
     path("dream/runs/<id:pk>/", apis.DreamRunDetailApi.as_view(), name="dream-run-detail"),
     path("dream/health/", apis.DreamHealthApi.as_view(), name="dream-health"),
+    path("settings/", apis.DreamSettingsApi.as_view(), name="dream-settings"),
     path("dream/reviews/", apis.DreamReviewListApi.as_view(), name="dream-review-list"),
     path("dream/reviews/latest/", apis.LatestDreamReviewApi.as_view(), name="dream-review-latest"),
     path("dream/reviews/<id:pk>/", apis.DreamReviewDetailApi.as_view(), name="dream-review-detail"),
