@@ -1,10 +1,13 @@
 """The cron-facing commands: run_dream (exit statuses, output, stopping on SIGTERM),
 dream_status, install_dream_cron and bench_dream."""
 
+import fcntl
 import io
 import json
 import re
 import signal
+import sqlite3
+import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -28,6 +31,8 @@ from dreams.services import dream_runs
 from dreams.services.seeding import moments_seed
 from engines.models import SelectionSource
 from engines.selection import engine_select
+from tests.children import child_env, manage
+from tests.conftest import CANARY_SECRET as CANARY
 from tests.processes import dream_processes
 
 # Setup is finished here: the gate before it is tested in test_setup_wizard.py.
@@ -331,12 +336,59 @@ def test_install_dream_cron_prints_the_line(cron_bin, settings):
     out = install_dream_cron()
 
     line = next(line for line in out.splitlines() if line.startswith("*/5 "))
-    assert line == (
-        f"*/5 * * * * cd {settings.BASE_DIR} && {cron_bin}/flock -n "
-        f"{settings.VAR_DIR}/run_dream.lock {sys.executable} manage.py run_dream "
-        f">> {settings.VAR_DIR}/run_dream.log 2>&1"
+    log = f"{settings.VAR_DIR}/run_dream.log"
+    assert line.startswith(
+        f"*/5 * * * * cd {settings.BASE_DIR} && . {settings.VAR_DIR}/cron.env && "
+        f"{{ {cron_bin}/flock -n -E 75 {settings.VAR_DIR}/run_dream.lock {sys.executable} "
+        f"manage.py run_dream --schedule-every 5 >> {log} 2>&1; "
     )
+    assert "%" not in line.replace("\\%", "")  # cron ends a command at a bare %
     assert not (cron_bin.parent / "crontab.txt").exists()
+    environment = settings.VAR_DIR / "cron.env"
+    assert environment.stat().st_mode & 0o077 == 0
+    assert CANARY not in out
+
+
+def _cron_shell(line: str) -> str:
+    """The command of a crontab line, as cron hands it to /bin/sh."""
+    return line.split(" ", 5)[5].replace("\\%", "%")
+
+
+@pytest.mark.slow
+def test_the_cron_line_under_an_empty_environment_dreams_in_the_same_database(tmp_path):
+    database = tmp_path / "dreams.sqlite3"
+    env = child_env(tmp_path, DATABASE_URL=f"sqlite:///{database}", DEBUG="false")
+    for args in (
+        ("migrate", "--noinput", "--verbosity", "0"),
+        ("seed_moments", "--count", "12"),
+        ("dream_settings", "--finish-setup"),
+    ):
+        manage(env, *args)
+    printed = manage(env, "install_dream_cron")
+    assert CANARY not in printed and env["SECRET_KEY"] not in printed
+    line = next(line for line in printed.splitlines() if line.startswith("*/5 "))
+
+    ran = subprocess.run(
+        ["env", "-i", "/bin/sh", "-c", _cron_shell(line)], capture_output=True, timeout=120
+    )
+
+    assert ran.returncode == 0, ran.stderr
+    rows = sqlite3.connect(database).execute(
+        "SELECT trigger, status FROM dreams_dreamrun"
+    ).fetchall()
+    assert rows == [("schedule", "written")]
+    log = (Path(env["DREAMS_VAR_DIR"]) / "run_dream.log").read_text()
+    assert "wrote dream review" in log
+    assert "Traceback" not in log
+
+    # Another run holds flock's lock: the check is skipped, and the log says so.
+    with open(Path(env["DREAMS_VAR_DIR"]) / "run_dream.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        held = subprocess.run(["env", "-i", "/bin/sh", "-c", _cron_shell(line)], timeout=60)
+    assert held.returncode == 0
+    last = (Path(env["DREAMS_VAR_DIR"]) / "run_dream.log").read_text().splitlines()[-1]
+    assert last.endswith("Skipped: another dream run holds the lock (flock).")
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", last)
 
 
 def test_install_dream_cron_every(cron_bin):

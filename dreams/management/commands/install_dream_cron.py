@@ -2,10 +2,17 @@
 
 The line runs this project's own Python from the project directory under `flock -n`, so a
 slow dream is never joined by a second process (the run lock would refuse it anyway, but
-without waiting on the database). With --apply it goes into the current user's crontab,
-replacing an earlier line for this project and keeping every other line.
+without waiting on the database); a check skipped that way leaves a line in the log. Cron
+starts with an almost empty environment, so the settings this process has from its
+environment (database, Redis, engine keys, DREAMS_*) are written to `var/cron.env`
+(mode 0600, never printed) and the line loads them first: under cron it uses the same
+database and engines as the process that printed it. With --apply it goes into the
+current user's crontab, replacing an earlier line for this project and keeping every
+other line.
 """
 
+import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -19,6 +26,11 @@ from django.core.management.base import BaseCommand, CommandError
 MARKER = "# Dreams: scheduled dream runs (manage.py install_dream_cron)"
 DEFAULT_EVERY = 5
 CRONTAB_TIMEOUT_S = 10
+# flock's exit status when another run holds the lock (EX_TEMPFAIL).
+LOCKED_EXIT = 75
+LOCKED_LINE = "Skipped: another dream run holds the lock (flock)."
+# Besides the settings' own variables: where the CLI engines are found and logged in.
+PROCESS_VARIABLES = ("PATH", "HOME", "DJANGO_SETTINGS_MODULE", "DREAMS_IGNORE_DOTENV")
 
 
 def _quoted(path: Path | str) -> str:
@@ -26,12 +38,40 @@ def _quoted(path: Path | str) -> str:
     return shlex.quote(str(path)).replace("%", r"\%")
 
 
-def cron_line(*, every: int, flock: str) -> str:
+def settings_variables() -> list[str]:
+    """The variables the settings read: those `.env.example` documents (a test keeps it
+    complete), and the process's own."""
+    example = (Path(settings.BASE_DIR) / ".env.example").read_text()
+    documented = re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE)
+    return sorted({*documented, *PROCESS_VARIABLES})
+
+
+def write_cron_environment() -> Path:
+    """This process's settings environment as a file the cron line loads, readable by its
+    owner only (it may hold keys)."""
+    path = Path(settings.VAR_DIR) / "cron.env"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        f"export {name}={shlex.quote(os.environ[name])}"
+        for name in settings_variables()
+        if name in os.environ
+    ]
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as environment:
+        environment.write("\n".join(lines) + "\n")
+    path.chmod(0o600)
+    return path
+
+
+def cron_line(*, every: int, flock: str, environment: Path) -> str:
     base_dir, var_dir = Path(settings.BASE_DIR), Path(settings.VAR_DIR)
+    log = _quoted(var_dir / "run_dream.log")
+    stamp = r"$(date -u +\%Y-\%m-\%dT\%H:\%M:\%SZ)"
     return (
-        f"*/{every} * * * * cd {_quoted(base_dir)} && {_quoted(flock)} -n "
-        f"{_quoted(var_dir / 'run_dream.lock')} {_quoted(sys.executable)} manage.py run_dream "
-        f">> {_quoted(var_dir / 'run_dream.log')} 2>&1"
+        f"*/{every} * * * * cd {_quoted(base_dir)} && . {_quoted(environment)} && "
+        f"{{ {_quoted(flock)} -n -E {LOCKED_EXIT} {_quoted(var_dir / 'run_dream.lock')} "
+        f"{_quoted(sys.executable)} manage.py run_dream --schedule-every {every} "
+        f">> {log} 2>&1; [ $? -ne {LOCKED_EXIT} ] || echo \"{stamp} {LOCKED_LINE}\" >> {log}; }}"
     )
 
 
@@ -110,13 +150,14 @@ class Command(BaseCommand):
                 "flock is not installed; it keeps two dream runs from overlapping. Install "
                 "util-linux (Debian, Ubuntu, Fedora) or the flock package, then try again."
             )
-        line = cron_line(every=every, flock=flock)
+        line = cron_line(every=every, flock=flock, environment=write_cron_environment())
         if not apply:
             self.stdout.write(_marker())
             self.stdout.write(line)
             self.stdout.write(
-                "Install it with --apply, or add it with `crontab -e`. Cron starts with an "
-                "almost empty environment: keep the settings in the project's .env."
+                "Install it with --apply, or add it with `crontab -e`. It loads this "
+                "process's settings (database, engines, keys) from var/cron.env, written "
+                "now with mode 0600: run this command again after changing them."
             )
             return
         table = crontab_with(_current_crontab(), line)
