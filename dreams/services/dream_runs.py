@@ -79,7 +79,11 @@ def _summary(run: DreamRun) -> dict:
 
 
 # What a scheduler meets at almost every check: its heartbeat records it, not a run.
+# Pruned after NOT_DUE_RETENTION where some other caller recorded them.
 ROUTINE_SKIPS = (RunReason.NOT_DUE, RunReason.NOT_CONFIGURED)
+# A scheduler that meets the lock (the slot's run still going, or a queued one) says so
+# in its heartbeat and its exit status; a tick every minute of a long run is no history.
+SCHEDULER_ROUTINE = (*ROUTINE_SKIPS, RunReason.ALREADY_RUNNING)
 
 
 def _record_skip(
@@ -188,14 +192,15 @@ def _create_locked(fields: dict, status: RunStatus, material_count: int) -> Drea
     return None
 
 
-def _already_running(fields: dict) -> DreamRun:
+def _lock_holder_detail() -> str:
     active = DreamRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).first()
-    detail = (
-        f"Dream run {active.pk} is {active.get_status_display().lower()}."
-        if active
-        else "Another run was in progress."
-    )
-    return _record_skip(fields, RunReason.ALREADY_RUNNING, detail)
+    if active is None:
+        return "Another run was in progress."
+    return f"Dream run {active.pk} is {active.get_status_display().lower()}."
+
+
+def _already_running(fields: dict, *, record: bool = True) -> DreamRun:
+    return _record_skip(fields, RunReason.ALREADY_RUNNING, _lock_holder_detail(), record=record)
 
 
 @dataclass(frozen=True)
@@ -213,14 +218,7 @@ def _gates(
     recorded (routine skips only when `routine_recorded`), or the number of new moments
     that passed them."""
     settings = DreamSettings.load()
-    selection = selected_engine()
-    fields = {
-        "trigger": trigger,
-        "force": force,
-        "dry_run": dry_run,
-        "engine": selection.engine,
-        "model": selection.model,
-    }
+    fields: dict = {"trigger": trigger, "force": force, "dry_run": dry_run}
     DreamRun.objects.filter(
         status=RunStatus.SKIPPED,
         reason__in=ROUTINE_SKIPS,
@@ -228,16 +226,22 @@ def _gates(
     ).delete()
 
     def skipped(reason: RunReason, detail: str = "", **extra: object) -> _Gated:
-        record = routine_recorded or reason not in ROUTINE_SKIPS
-        return _Gated(
-            fields, settings, _record_skip(fields, reason, detail, record=record, **extra)
-        )
+        if not routine_recorded and reason in SCHEDULER_ROUTINE:
+            # Unsaved, so the engine choice is not looked at: a scheduler's tick stays
+            # cheap (no engine module imported).
+            return _Gated(fields, settings, _record_skip(fields, reason, detail, record=False))
+        recorded = fields | _engine_fields()
+        return _Gated(recorded, settings, _record_skip(recorded, reason, detail, **extra))
 
     if not settings.setup_complete:
         return skipped(RunReason.NOT_CONFIGURED, NOT_CONFIGURED_DETAIL)
     if not settings.enabled:
         return skipped(RunReason.DISABLED, "Dreaming is turned off in the settings.")
     if not force and not dream_is_due(settings, now):
+        if DreamRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).exists():
+            # The slot's run is still going: whoever checks now meets the lock, as it
+            # would meet a queued run (cron's exit 3), whatever the order of the checks.
+            return skipped(RunReason.ALREADY_RUNNING, _lock_holder_detail())
         return skipped(RunReason.NOT_DUE)
     material_count = new_moment_count()
     if material_count < settings.min_new_moments:
@@ -247,7 +251,12 @@ def _gates(
             f"{settings.min_new_moments} needed.",
             material_count=material_count,
         )
-    return _Gated(fields, settings, None, material_count)
+    return _Gated(fields | _engine_fields(), settings, None, material_count)
+
+
+def _engine_fields() -> dict:
+    selection = selected_engine()
+    return {"engine": selection.engine, "model": selection.model}
 
 
 def dream_run_start(
@@ -260,8 +269,8 @@ def dream_run_start(
     """The gates and the lock, for a process that dreams itself (run_dream, the embedded
     scheduler). Returns a finished (skipped) run, or the running run that now holds the
     lock and must be passed to `dream_run_execute`. A scheduler passes
-    `routine_recorded=False`: its "not due" and "not configured" come back unsaved, and
-    its heartbeat records them instead of a run every check."""
+    `routine_recorded=False`: its "not due", "not configured" and "already running" come
+    back unsaved, and its heartbeat records them instead of a run every check."""
     now = timezone.now()
     gated = _gates(
         trigger=trigger, force=force, dry_run=dry_run, now=now, routine_recorded=routine_recorded
@@ -270,7 +279,7 @@ def dream_run_start(
         return gated.skip
     run = _create_locked(gated.fields, RunStatus.RUNNING, gated.material_count)
     if run is None:
-        return _already_running(gated.fields)
+        return _already_running(gated.fields, record=routine_recorded)
     if not force and not dream_is_due(gated.settings, now, besides=run):
         # Another scheduler dreamt in this slot between the cadence check and the lock.
         return _finish(run, RunStatus.SKIPPED, RunReason.NOT_DUE, stage="done")
