@@ -20,7 +20,14 @@ from enum import StrEnum
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from dreams.models import DreamRun, DreamSettings, RunStatus, SchedulerHeartbeat, Trigger
+from dreams.models import (
+    DreamRun,
+    DreamSettings,
+    RunReason,
+    RunStatus,
+    SchedulerHeartbeat,
+    Trigger,
+)
 from engines.selection import selected_engine
 
 SILENT_FAILURE_GRACE = timedelta(minutes=30)
@@ -73,6 +80,7 @@ class DreamHealth:
     last_written_at: datetime | None
     last_run: DreamRun | None
     next_due_at: datetime | None
+    due_now: bool = False  # the slot is open: the next scheduler check dreams
 
     @property
     def label(self) -> str:
@@ -81,6 +89,22 @@ class DreamHealth:
 
 def _local(moment: datetime, settings: DreamSettings) -> str:
     return date_format(moment.astimezone(settings.zone), "DATETIME_FORMAT")
+
+
+def dream_is_due(
+    settings: DreamSettings, now: datetime, *, besides: DreamRun | None = None
+) -> bool:
+    """Due when no run of this cadence slot (other than `besides`) has reached the engine
+    yet. Skips for lack of material, a not-ready engine, or a run whose process was
+    stopped leave the slot open, so a later call can still dream in it."""
+    in_slot = DreamRun.objects.filter(
+        started_at__gte=settings.slot_start(now),
+        status__in=[RunStatus.RUNNING, RunStatus.WRITTEN, RunStatus.FAILED],
+        dry_run=False,
+    ).exclude(reason=RunReason.ENGINE_NOT_READY)
+    if besides is not None:
+        in_slot = in_slot.exclude(pk=besides.pk)
+    return not in_slot.exists()
 
 
 def scheduler_checking(now: datetime) -> bool:
@@ -139,10 +163,13 @@ def dream_health(*, now: datetime | None = None) -> DreamHealth:
     )
     last_run = DreamRun.objects.exclude(status=RunStatus.SKIPPED, reason="not_due").first()
     written_at = last_written.finished_at if last_written else None
-    next_due = settings.next_slot(now) if settings.enabled else None
+    due_now = settings.enabled and settings.setup_complete and dream_is_due(settings, now)
+    next_due = None
+    if settings.enabled and settings.setup_complete:
+        next_due = now if due_now else settings.next_slot(now)
 
     def health(status: HealthStatus, hint: str = "") -> DreamHealth:
-        return DreamHealth(status, hint, written_at, last_run, next_due)
+        return DreamHealth(status, hint, written_at, last_run, next_due, due_now)
 
     if not settings.setup_complete:
         return health(

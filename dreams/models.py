@@ -301,6 +301,12 @@ class DreamSettings(models.Model):
         )
 
     @property
+    def cadence_description(self) -> str:
+        if self.cadence == Cadence.DAILY:
+            return f"Daily at {self.daily_at:%H:%M} ({self.time_zone})"
+        return f"Every {self.interval_hours} hours"
+
+    @property
     def period(self) -> timedelta:
         if self.cadence == Cadence.DAILY:
             return timedelta(days=1)

@@ -123,7 +123,7 @@ def dream_settings_summary(row: DreamSettings) -> dict[str, object]:
         **{name: getattr(row, name) for name in SETTABLE_FIELDS},
         "setup_complete": row.setup_complete,
         "setup_completed_at": row.setup_completed_at,
-        "cadence_label": row.get_cadence_display(),
+        "cadence_label": row.cadence_description,
         "loop_timing_in_force": {
             "cognitive_cycle_ms": timing.cognitive_cycle_ms,
             "dream_cycle_ms": timing.dream_cycle_ms,

@@ -22,7 +22,7 @@ def dream_settings(*args: str) -> str:
 
 def test_it_shows_the_settings_and_says_when_setup_is_unfinished():
     text = dream_settings()
-    assert "cadence" in text and "Daily at a set time" in text
+    assert "cadence" in text and "Daily at 03:00 (UTC)" in text
     assert "cognitive_cycle_ms" in text and "(the environment's)" in text
     assert "Setup is not finished" in text
 
@@ -45,7 +45,7 @@ def test_set_and_finish_setup_write_through_the_service():
     assert row.setup_complete
     assert data["setup_complete"] is True
     assert data["loop_timing_in_force"]["dream_cycle_ms"] == 15000
-    assert data["cadence_label"] == "Every few hours"
+    assert data["cadence_label"] == "Every 6 hours"
 
 
 def test_an_empty_timing_goes_back_to_the_environment(settings):

@@ -32,7 +32,7 @@ def test_staff_change_some_fields_and_finish_setup(staff_client):
     assert response.status_code == 200, response.content
     row = DreamSettings.objects.get()
     assert (row.cadence, row.interval_hours, row.setup_complete) == (Cadence.INTERVAL, 6, True)
-    assert response.json()["cadence_label"] == "Every few hours"
+    assert response.json()["cadence_label"] == "Every 6 hours"
 
 
 @pytest.mark.parametrize(

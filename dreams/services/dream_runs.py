@@ -25,6 +25,7 @@ from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from dreams.health import dream_is_due
 from dreams.models import (
     ACTIVE_RUN_STATUSES,
     DreamReview,
@@ -352,22 +353,6 @@ def _lease_kept(run: DreamRun) -> Iterator[None]:
         yield
     finally:
         done.set()
-
-
-def dream_is_due(
-    settings: DreamSettings, now: datetime, *, besides: DreamRun | None = None
-) -> bool:
-    """Due when no run of this cadence slot (other than `besides`) has reached the engine
-    yet. Skips for lack of material, a not-ready engine, or a run whose process was
-    stopped leave the slot open, so a later call can still dream in it."""
-    in_slot = DreamRun.objects.filter(
-        started_at__gte=settings.slot_start(now),
-        status__in=[RunStatus.RUNNING, RunStatus.WRITTEN, RunStatus.FAILED],
-        dry_run=False,
-    ).exclude(reason=RunReason.ENGINE_NOT_READY)
-    if besides is not None:
-        in_slot = in_slot.exclude(pk=besides.pk)
-    return not in_slot.exists()
 
 
 def _stage(run: DreamRun, stage: str, **fields: object) -> None:

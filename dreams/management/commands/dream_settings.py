@@ -102,11 +102,23 @@ class Command(BaseCommand):
             return
         width = max(len(name) for name in data)
         for name, value in data.items():
-            from_environment = value is None and name in EMPTY_MEANS_ENVIRONMENT
-            shown = "(the environment's)" if from_environment else value
-            self.stdout.write(f"{name:<{width}}  {shown}")
+            self.stdout.write(f"{name:<{width}}  {_shown(name, value)}")
         if not row.setup_complete:
             self.stdout.write(
                 "Setup is not finished: dream runs wait. Finish it with --finish-setup "
                 "(or the setup wizard at /setup/)."
             )
+        elif finish_setup:
+            self.stdout.write(
+                "Setup is finished. A running server (make run, manage.py serve or "
+                "run_conductor) dreams when a dream is due; without one, install the cron "
+                "line: python manage.py install_dream_cron --apply."
+            )
+
+
+def _shown(name: str, value: object) -> object:
+    if value is None and name in EMPTY_MEANS_ENVIRONMENT:
+        return "(the environment's)"
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {shown}" for key, shown in value.items())
+    return value

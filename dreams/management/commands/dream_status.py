@@ -12,7 +12,6 @@ from dreams.dream_run_data import dream_run_data
 from dreams.health import HealthStatus, dream_health
 from dreams.models import DreamRun, DreamSettings, RunReason, RunStatus
 from dreams.selectors import dream_run_active, new_moment_count
-from dreams.services.dream_runs import dream_is_due
 
 DEFAULT_RUNS = 10
 
@@ -35,7 +34,6 @@ class Command(BaseCommand):
         now = timezone.now()
         settings = DreamSettings.load()
         health = dream_health(now=now)
-        due_now = settings.enabled and dream_is_due(settings, now)
         status = {
             "health": {
                 "status": health.status,
@@ -44,8 +42,8 @@ class Command(BaseCommand):
             },
             "enabled": settings.enabled,
             "time_zone": settings.time_zone,
-            "due_now": due_now,
-            "next_due_at": now if due_now else health.next_due_at,
+            "due_now": health.due_now,
+            "next_due_at": health.next_due_at,
             "last_written_at": health.last_written_at,
             "new_moments": new_moment_count(),
             "min_new_moments": settings.min_new_moments,
