@@ -8,8 +8,6 @@ import asyncio
 import hmac
 import json
 import logging
-import time
-from collections import deque
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -23,12 +21,12 @@ from dreams.models import SessionEndReason
 from dreams.protocol import FrameError, validate_session_frame
 from dreams.realtime import encode_frame
 from dreams.services.sessions import SessionClosed, percept_accept, session_end, session_start
-from dreamsite.control import control_refusal_for
+from dreams.text import MAX_JSON_DEPTH, json_depth_exceeds
+from dreamsite.control import control_refusal_for, within_rate
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
-RATE_WINDOW_S = 60.0
 SESSION_LOGIN_COPY = "Log in as staff, or connect with the session token (?token=)."
 
 
@@ -123,7 +121,6 @@ class SessionConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         await self.accept()
-        self.recent_frames: deque[float] = deque()
         refusal = self._refusal()
         if refusal is not None:
             await self.reply_error("unauthorized", refusal)
@@ -139,8 +136,6 @@ class SessionConsumer(AsyncWebsocketConsumer):
         expected = settings.DREAMS_SESSION_TOKEN
         given = _query(self.scope).get("token", "")
         if expected and hmac.compare_digest(given.encode(), expected.encode()):
-            return None
-        if not expected and settings.DEBUG:
             return None
         user = self.scope.get("user")
         if user is not None and user.is_authenticated:
@@ -172,16 +167,23 @@ class SessionConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(session_group(session_id), self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self._within_rate():
+        if not await self._within_rate():
             await self.reply_error("rate_limited", "Too many frames; slow down.")
             return
-        raw = text_data if text_data is not None else (bytes_data or b"").decode("utf-8", "replace")
-        if len(raw.encode()) > settings.DREAMS_MAX_FRAME_BYTES:
+        if text_data is None:
+            await self.reply_error("binary_frame", "Frames are JSON text; binary is not accepted.")
+            return
+        if len(text_data.encode("utf-8", "surrogatepass")) > settings.DREAMS_MAX_FRAME_BYTES:
             limit = settings.DREAMS_MAX_FRAME_BYTES
-            await self.reply_error("frame_too_large", f"Frames are limited to {limit} bytes.")
+            await self.reply_error("frame_too_large", f"Frames are limited to {limit:,} bytes.")
+            return
+        if json_depth_exceeds(text_data):
+            await self.reply_error(
+                "too_deep", f"The frame nests deeper than {MAX_JSON_DEPTH} levels."
+            )
             return
         try:
-            event, data = validate_session_frame(json.loads(raw))
+            event, data = validate_session_frame(json.loads(text_data))
         except json.JSONDecodeError:
             await self.reply_error("invalid_json", "The frame is not valid JSON.")
             return
@@ -195,14 +197,17 @@ class SessionConsumer(AsyncWebsocketConsumer):
         else:
             await self._end(SessionEndReason.ENDED)
 
-    def _within_rate(self) -> bool:
-        now = time.monotonic()
-        while self.recent_frames and self.recent_frames[0] < now - RATE_WINDOW_S:
-            self.recent_frames.popleft()
-        if len(self.recent_frames) >= settings.DREAMS_SESSION_FRAMES_PER_MINUTE:
-            return False
-        self.recent_frames.append(now)
-        return True
+    async def _within_rate(self) -> bool:
+        """Frames per minute per caller (the login or the token, and the address), counted
+        across every web process."""
+        user = self.scope.get("user")
+        principal = f"user{user.pk}" if user is not None and user.is_authenticated else "token"
+        address = (self.scope.get("client") or ("unknown", 0))[0]
+        return await within_rate(
+            scope="session-frames",
+            caller=f"{principal}@{address}",
+            limit=settings.DREAMS_SESSION_FRAMES_PER_MINUTE,
+        )
 
     async def _start(self, data: dict) -> None:
         if self.session_id is not None:

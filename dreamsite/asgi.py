@@ -11,9 +11,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dreamsite.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from dreams.fanout import raise_open_file_limit  # noqa: E402
+from dreamsite.body_limit import BodyLimitMiddleware  # noqa: E402
+from dreamsite.origins import SameOriginValidator  # noqa: E402
 from dreamsite.routing import websocket_urlpatterns  # noqa: E402
 
 # Each observer holds a few hundred long-lived objects (its connection, protocol, consumer
@@ -26,7 +27,7 @@ raise_open_file_limit()
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        "http": BodyLimitMiddleware(django_asgi_app),
+        "websocket": SameOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

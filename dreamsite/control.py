@@ -7,9 +7,11 @@ with CSRF or `Authorization: Bearer $DREAMS_CONTROL_TOKEN`, come from loopback u
 
 import hmac
 import ipaddress
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
@@ -101,6 +103,21 @@ class ControlThrottle(ScopedRateThrottle):
         if request.method in permissions.SAFE_METHODS:
             return True
         return super().allow_request(request, view)
+
+
+async def within_rate(*, scope: str, caller: str, limit: int, window_s: int = 60) -> bool:
+    """Count one more event of `caller` in this fixed window of `window_s` seconds; False
+    once the count passes `limit`. Counted in Django's cache (Redis when REDIS_URL is
+    set), so several web processes share one count."""
+    window = int(time.time() // window_s)
+    key = f"rate:{scope}:{caller}:{window}"
+    await cache.aadd(key, 0, timeout=window_s * 2)
+    try:
+        count = await cache.aincr(key)
+    except ValueError:  # evicted between the two calls
+        await cache.aset(key, 1, timeout=window_s * 2)
+        count = 1
+    return count <= limit
 
 
 class ControlTokenScheme(OpenApiAuthenticationExtension):

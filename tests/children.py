@@ -21,6 +21,7 @@ import pytest
 from django.conf import settings
 
 from tests.conftest import CANARY_SECRET
+from tests.settings import SESSION_TOKEN
 
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 5.0
@@ -110,7 +111,8 @@ def child_env(tmp_path: Path, **variables: str) -> dict[str, str]:
         "HOME": str(tmp_path / "home"),
         "DJANGO_SETTINGS_MODULE": "dreamsite.settings",
         "DREAMS_IGNORE_DOTENV": "true",
-        "DEBUG": "true",  # sessions need no token
+        "DEBUG": "true",
+        "DREAMS_SESSION_TOKEN": SESSION_TOKEN,
         "SECRET_KEY": "test-only-secret-key-for-child-processes",
         "DREAMS_VAR_DIR": str(tmp_path / "child-var"),
         "DREAMS_LEGACY_CONFIG": str(tmp_path / "no-legacy-config.json"),

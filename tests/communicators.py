@@ -5,6 +5,18 @@ import json
 
 from channels.testing import WebsocketCommunicator
 
+from tests.settings import SESSION_TOKEN
+
+# What a browser on the site itself sends: its Host and its own Origin.
+SAME_ORIGIN = [(b"host", b"127.0.0.1"), (b"origin", b"http://127.0.0.1")]
+
+
+def with_session_token(path: str) -> str:
+    """A /ws/session/ path as a perceptor device opens it: with the session token."""
+    if not path.startswith("/ws/session/") or "token=" in path:
+        return path
+    return f"{path}{'&' if '?' in path else '?'}token={SESSION_TOKEN}"
+
 
 async def frames_for(communicator: WebsocketCommunicator, seconds: float = 0.3) -> list[dict]:
     """Every frame for a while. (A receive that times out would cancel the consumer, so

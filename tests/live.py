@@ -11,6 +11,7 @@ from typing import TypeVar
 from websockets.asyncio.client import ClientConnection, connect
 
 from tests.children import START_TIMEOUT_S, Child, accepts_connections
+from tests.communicators import with_session_token
 
 T = TypeVar("T")
 
@@ -76,7 +77,9 @@ class Socket:
 @contextlib.asynccontextmanager
 async def websocket(port: int, path: str) -> AsyncIterator[Socket]:
     async with connect(
-        f"ws://127.0.0.1:{port}{path}", origin=f"http://127.0.0.1:{port}", close_timeout=1
+        f"ws://127.0.0.1:{port}{with_session_token(path)}",
+        origin=f"http://127.0.0.1:{port}",
+        close_timeout=1,
     ) as connection:
         yield Socket(connection)
 

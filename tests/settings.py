@@ -6,10 +6,14 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("DREAMS_VAR_DIR", tempfile.mkdtemp(prefix="dreams-test-var-"))
 os.environ["DEBUG"] = "false"
+# Perceptor sessions need the token (or a staff login) in every mode.
+os.environ["DREAMS_SESSION_TOKEN"] = "test-session-token"
 # A developer's .env must not point the suite at their own database.
 os.environ["DREAMS_IGNORE_DOTENV"] = "true"
 
 from dreamsite.settings import *  # noqa: F403
+
+SESSION_TOKEN = DREAMS_SESSION_TOKEN  # noqa: F405 - what test clients present
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -13,12 +13,12 @@ from dreams.conductor.conductor import Conductor
 from dreams.fanout import hub
 from dreams.models import MindMoment, Percept, Session
 from dreamsite.asgi import application
-from tests.communicators import frames_for
+from tests.communicators import SAME_ORIGIN, frames_for, with_session_token
 from tests.factories import make_moment
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
-ORIGIN = [(b"origin", b"http://127.0.0.1")]
+ORIGIN = SAME_ORIGIN
 
 
 @pytest.fixture
@@ -27,7 +27,6 @@ def fast_timing(settings):
     settings.COGNITIVE_CYCLE_MS = 300
     settings.DREAM_START_DELAY_MS = 100
     settings.SESSION_TIMEOUT_MS = 60_000
-    settings.DEBUG = True  # sessions without a token
     settings.DREAMS_SCHEDULER_TICK_S = 0  # dream runs only when a test asks
     return settings
 
@@ -45,7 +44,7 @@ async def conductor(fast_timing):
 
 
 async def connect(path: str) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(application, path, headers=ORIGIN)
+    communicator = WebsocketCommunicator(application, with_session_token(path), headers=ORIGIN)
     connected, _ = await communicator.connect()
     assert connected
     return communicator
@@ -216,8 +215,8 @@ async def test_observers_are_read_only(conductor):
     await observer.disconnect()
 
 
-async def test_sessions_need_the_token_unless_debug(conductor, settings):
-    settings.DEBUG = False
+async def test_sessions_need_the_token_even_in_debug_mode(conductor, settings):
+    settings.DEBUG = True
     settings.DREAMS_SESSION_TOKEN = "perceptor-token-1"
     refused = WebsocketCommunicator(application, "/ws/session/", headers=ORIGIN)
     await refused.connect()

@@ -23,11 +23,11 @@ from dreams.fanout import CLOSE_TOO_SLOW, OBSERVER_QUEUE_LIMIT, EncodedEvent, hu
 from dreams.realtime import encode_frame
 from dreamsite.asgi import application
 from tests.children import Children, accepts_connections, child_env, free_port, manage
-from tests.communicators import frames_for
+from tests.communicators import SAME_ORIGIN, frames_for
 from tests.factories import make_moment
 from tests.redis_lock import redis_turn, redis_url, require_redis
 
-ORIGIN = [(b"origin", b"http://127.0.0.1")]
+ORIGIN = SAME_ORIGIN
 
 
 # -- stand-ins for daphne's connections -------------------------------------------------

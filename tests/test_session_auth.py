@@ -13,6 +13,7 @@ from django.test import Client
 from dreams.models import Percept
 from dreamsite.asgi import application
 from dreamsite.control import PUBLIC_DEMO_COPY, REMOTE_COPY
+from tests.communicators import SAME_ORIGIN
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -45,7 +46,7 @@ def session_cookie(django_user_model, *, staff: bool) -> str:
 async def open_socket(
     path: str = "/ws/session/", *, cookie: str | None = None, client=LOOPBACK
 ) -> WebsocketCommunicator:
-    headers = [(b"origin", b"http://127.0.0.1")]
+    headers = list(SAME_ORIGIN)
     if cookie is not None:
         headers.append((b"cookie", f"{django_settings.SESSION_COOKIE_NAME}={cookie}".encode()))
     communicator = WebsocketCommunicator(application, path, headers=headers)

@@ -1,0 +1,95 @@
+"""Text hygiene at every boundary: what text the mind accepts, and how to say what is wrong.
+
+A pure library (no Django), like `sigils` and `emotion`, so engines may use it on their
+output. Accepted text is any Unicode a person can write: tab, newline and carriage return
+are the only control characters allowed. Refused: lone surrogates (they cannot be encoded,
+so a row holding one breaks every page and API answer that shows it), NUL (PostgreSQL
+refuses it) and the other C0 and C1 control characters.
+"""
+
+import unicodedata
+from collections.abc import Iterator
+
+ALLOWED_CONTROLS = frozenset("\t\n\r")
+REPLACEMENT = "\ufffd"
+# Deeper JSON than this is refused before it is parsed: a frame of a few kilobytes nested
+# a thousand levels deep would exhaust the parser's recursion.
+MAX_JSON_DEPTH = 32
+
+
+class TextRefused(ValueError):
+    """The text holds a character the mind does not accept; `message` says which and where."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _bad_characters(text: str) -> Iterator[tuple[int, str]]:
+    for position, character in enumerate(text):
+        if "\ud800" <= character <= "\udfff":
+            yield position, "an unpaired surrogate"
+        elif character == "\x00":
+            yield position, "a NUL character"
+        elif character not in ALLOWED_CONTROLS and unicodedata.category(character) == "Cc":
+            yield position, f"a control character (U+{ord(character):04X})"
+
+
+def text_problem(text: str) -> str | None:
+    """What is wrong with `text`, in product words, or None when it is clean."""
+    for position, what in _bad_characters(text):
+        return f"contains {what} at position {position + 1}"
+    return None
+
+
+def clean_text(text: str) -> str:
+    """`text` unchanged, or TextRefused naming the first bad character."""
+    problem = text_problem(text)
+    if problem is not None:
+        raise TextRefused(problem)
+    return text
+
+
+def scrubbed(text: str) -> str:
+    """`text` with every refused character replaced by U+FFFD: for repairing what was
+    stored before these checks, and for showing text whose origin is not ours."""
+    bad = {position for position, _ in _bad_characters(text)}
+    if not bad:
+        return text
+    return "".join(REPLACEMENT if i in bad else c for i, c in enumerate(text))
+
+
+def scrubbed_data(value: object) -> object:
+    """`scrubbed` applied to every string in a JSON-like value (keys included)."""
+    if isinstance(value, str):
+        return scrubbed(value)
+    if isinstance(value, list):
+        return [scrubbed_data(item) for item in value]
+    if isinstance(value, dict):
+        return {scrubbed(str(key)): scrubbed_data(item) for key, item in value.items()}
+    return value
+
+
+def json_depth_exceeds(raw: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the JSON text nests arrays or objects deeper than `limit`, counted without
+    parsing it (brackets inside strings do not count)."""
+    depth = 0
+    in_string = escaped = False
+    for character in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif character == "\\":
+                escaped = True
+            elif character == '"':
+                in_string = False
+        elif character == '"':
+            in_string = True
+        elif character in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif character in "]}":
+            depth -= 1
+    return False
+
