@@ -46,6 +46,9 @@ run: install .env
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_moments --if-empty --count $(SEED_COUNT)
 	$(BIN)/python manage.py ensure_admin
+	@if grep -qiE '^[[:space:]]*DEBUG[[:space:]]*=[[:space:]]*"?(true|on|yes|1)' .env; then \
+		echo "Note: .env turns DEBUG on, which shows Django's debug pages to anyone who reaches the server. Set DEBUG=false there unless you are working on Dreams itself."; \
+	fi
 	@echo "Dreams is at http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 

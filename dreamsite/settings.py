@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 import environ
 
-from dreamsite.secret_key import development_secret_key, refuse_generated_key_in_production
+from dreamsite.refusals import SettingRefused
+from dreamsite.secret_key import development_secret_key, refuse_generated_key_on_shared_servers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,12 +22,15 @@ VAR_DIR = Path(env.str("DREAMS_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 
-_configured_key = env.str("SECRET_KEY", default="")
-SECRET_KEY = _configured_key or development_secret_key(VAR_DIR)
-refuse_generated_key_in_production(debug=DEBUG, key_was_generated=not _configured_key)
-
 # Explicit hosts only: the Host header is checked on every request and WebSocket Origin.
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+if any("*" in host for host in ALLOWED_HOSTS):
+    raise SettingRefused(
+        'ALLOWED_HOSTS contains "*", which would let this server answer to any Host header. '
+        "List the host names it serves instead, comma-separated (for example "
+        "dreams.example.org,127.0.0.1; a leading dot, .example.org, also allows its "
+        "subdomains), then restart."
+    )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # No "daphne" app: `manage.py serve` starts daphne's server itself, and the app would load
@@ -126,6 +130,15 @@ else:
             "CONFIG": {"capacity": 1000},
         }
     }
+
+# Without SECRET_KEY, a key generated once into var/ (0600) signs for this machine; it is
+# refused where several machines may serve the site (dreamsite/secret_key.py).
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    refuse_generated_key_on_shared_servers(
+        debug=DEBUG, database_engine=DATABASES["default"]["ENGINE"], redis_url=REDIS_URL
+    )
+    SECRET_KEY = development_secret_key(VAR_DIR)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
