@@ -7,10 +7,11 @@ import json
 from argparse import ArgumentParser
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import BooleanField
 
+from dreams.management.base import ProductCommand
 from dreams.models import SETTABLE_FIELDS, DreamSettings
 from dreams.selectors import dream_settings_summary
 from dreams.services.dream_settings import dream_settings_change
@@ -51,7 +52,7 @@ def parse_assignments(assignments: list[str]) -> tuple[dict[str, object], list[s
     return values, errors
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = (
         "Show the dream settings; --set FIELD=VALUE (repeatable) and --finish-setup write "
         "them with the setup wizard's validation. Exit 2 when a value is refused."

@@ -4,19 +4,20 @@ import json
 from argparse import ArgumentParser
 from datetime import datetime
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from dreams.dream_run_data import dream_run_data
 from dreams.health import HealthStatus, dream_health
+from dreams.management.base import ProductCommand
 from dreams.models import DreamRun, DreamSettings, RunReason, RunStatus
 from dreams.selectors import dream_run_active, new_moment_count
 
 DEFAULT_RUNS = 10
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "Dream health with its fix hint, the last runs, and when the next dream is due."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

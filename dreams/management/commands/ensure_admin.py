@@ -4,12 +4,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+
+from dreams.management.base import ProductCommand
 
 PASSWORD_FILENAME = "admin-password"  # noqa: S105 - a file name, not a password
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = (
         "Create the first admin account when none exists, so a fresh install can be used at "
         "once. The generated password is kept in var/admin-password."

@@ -21,7 +21,9 @@ from argparse import ArgumentParser
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from dreams.management.base import ProductCommand
 
 MARKER = "# Dreams: scheduled dream runs (manage.py install_dream_cron)"
 DEFAULT_EVERY = 5
@@ -125,7 +127,7 @@ def _current_crontab() -> str:
     raise CommandError(f"crontab -l failed: {listed.stderr.strip()}")
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "Print the crontab line that runs run_dream every few minutes; --apply installs it."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -8,12 +8,13 @@ import asyncio
 import signal
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from dreams.conductor.runtime import conduct
+from dreams.management.base import ProductCommand
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "Run a conductor (leader or standby) outside the web processes."
 
     def handle(self, *args: object, **options: object) -> None:

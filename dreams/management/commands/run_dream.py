@@ -30,11 +30,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from types import FrameType
 
-from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.core.management.base import CommandError, OutputWrapper
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from dreams.dream_run_data import dream_run_data
+from dreams.management.base import ProductCommand
 from dreams.models import DreamRun, RunReason, RunStatus, SchedulerSource, Trigger
 from dreams.processes import holder_name
 from dreams.services.dream_runs import (
@@ -123,7 +124,7 @@ class _Progress(threading.Thread):
         self.out.write("\r\033[K", ending="")
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = (
         "Dream now if a dream is due (or --force): for cron. Exit status 0 written or a normal "
         "skip, 3 another run holds the lock, 1 failed, 128+N stopped by signal N."

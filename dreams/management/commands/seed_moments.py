@@ -2,13 +2,14 @@ import sys
 import time
 from argparse import ArgumentParser
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from dreams.management.base import ProductCommand
 from dreams.models import MindMoment
 from dreams.services.seeding import moments_seed
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "Add deterministic demo mind moments (varied sigils, a spread of emotions, percepts)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

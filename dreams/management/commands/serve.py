@@ -5,7 +5,9 @@ import errno
 import socket
 from argparse import ArgumentParser
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from dreams.management.base import ProductCommand
 
 
 def busy_port_copy(host: str, port: int) -> str:
@@ -29,7 +31,7 @@ def refuse_a_busy_port(host: str, port: int) -> None:
             raise CommandError(f"Cannot serve on {host}:{port}: {error.strerror}.") from None
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "Serve the site (HTTP and WebSockets) with the conductor running in the same process."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -4,8 +4,9 @@ import sys
 from argparse import ArgumentParser, ArgumentTypeError
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from dreams.management.base import ProductCommand
 from dreams.sigils import SigilSyntaxError, parse_sigil, render_png, render_sdf, render_svg
 from dreams.sigils.geometry import MAX_IMAGE_SIZE
 
@@ -23,7 +24,7 @@ def _size(text: str) -> int:
     return value
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "Work with sigil code: 'render' draws it as SVG, PNG or a signed distance field."
     # Pure computation without the database: system checks would only add noise.
     requires_system_checks: list[str] = []

@@ -1,14 +1,15 @@
 from argparse import ArgumentParser
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from dreams.management.base import ProductCommand
 from engines.models import SelectionSource
 from engines.readiness import all_engine_readiness
 from engines.selection import EngineSelectionError, engine_select, selected_engine
 from engines.services import engine_probe
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "List engines with their readiness, select one, or probe one with a live call."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
