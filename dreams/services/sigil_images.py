@@ -7,6 +7,7 @@ rendering again.
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from dreams.sigils import render_png, render_sdf, render_svg
 
 # Bump when a renderer's output changes, so cached files are not served for new code.
 RENDERER_VERSION = "1"
+
+logger = logging.getLogger(__name__)
 
 
 class SigilImageFormat(StrEnum):
@@ -69,14 +72,30 @@ def sigil_image_get_or_render(
     path = _cache_path(etag, spec)
     try:
         return SigilImage(path.read_bytes(), spec.content_type, etag)
-    except FileNotFoundError:
-        pass
+    except OSError:
+        pass  # not cached yet (or the cache is unusable: the write below says so)
     rendered = spec.render(commands, size=size)
     content = rendered.encode() if isinstance(rendered, str) else rendered
+    try:
+        _cache_write(path, content)
+    except OSError as error:
+        # The image is drawn: serve it. Only the next request pays for drawing it again.
+        logger.warning(
+            "Sigil image not cached (%s): served without the cache. Free space on the var "
+            "directory's disk, or make its sigil-cache a writable directory.",
+            error.strerror or type(error).__name__,
+        )
+    return SigilImage(content, spec.content_type, etag)
+
+
+def _cache_write(path: Path, content: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the target and rename, so a concurrent reader never sees half a file.
     fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content)
-    Path(temporary).replace(path)
-    return SigilImage(content, spec.content_type, etag)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        Path(temporary).replace(path)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+        raise
