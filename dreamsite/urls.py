@@ -19,3 +19,8 @@ urlpatterns = [
     # Browsers ask for it on pages that name no icon (the admin's).
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}dreams/favicon.svg")),
 ]
+
+# The site's own 404 and 500 pages, and short JSON for paths under /api/ (400 and 403 are
+# Django's views with templates/400.html and 403.html).
+handler404 = "dreamsite.errors.page_not_found"
+handler500 = "dreamsite.errors.server_error"
