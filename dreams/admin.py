@@ -23,6 +23,7 @@ from dreams.services.dream_runs import dream_run_queue
 from dreams.services.dream_settings import dream_settings_update, loop_timing_update
 from dreams.services.seeding import SEED_ENGINE
 from dreams.sigil_links import sigil_image_urls
+from dreamsite.admin import ControlledAdminMixin, GuardedModelAdmin
 from engines.registry import ENGINES
 
 
@@ -57,7 +58,7 @@ def run_dream_now(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: 
         )
 
 
-class ReadOnlyHistoryAdmin(admin.ModelAdmin):
+class ReadOnlyHistoryAdmin(GuardedModelAdmin):
     """Operators may inspect and prune history but never rewrite it."""
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
@@ -81,7 +82,7 @@ class EngineFilter(admin.SimpleListFilter):
         return queryset.filter(engine=self.value()) if self.value() else queryset
 
 
-class PerceptInline(admin.TabularInline):
+class PerceptInline(ControlledAdminMixin, admin.TabularInline):
     model = Percept
     fields = ["kind", "payload", "received_at", "session"]
     readonly_fields = fields
@@ -160,7 +161,7 @@ class PerceptAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(DreamSettings)
-class DreamSettingsAdmin(admin.ModelAdmin):
+class DreamSettingsAdmin(GuardedModelAdmin):
     list_display = ["__str__", "enabled", "cadence", "daily_at", "interval_hours", "time_zone"]
     fieldsets = [
         (None, {"fields": ["enabled", "setup_completed_at"]}),
@@ -195,7 +196,7 @@ class DreamSettingsAdmin(admin.ModelAdmin):
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return not DreamSettings.objects.exists()
+        return super().has_add_permission(request) and not DreamSettings.objects.exists()
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -45,6 +45,12 @@ from dreams.services.sigil_images import (
     sigil_image_get_or_render,
 )
 from dreams.sigil_links import sigil_image_urls
+from dreamsite.input import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictInputSerializer,
+    StrictIntegerField,
+)
 
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
 
@@ -255,9 +261,9 @@ class DreamRunListCreateApi(generics.ListAPIView):
     filterset_fields = {"status": ["exact"], "trigger": ["exact"], "engine": ["exact"]}
     throttle_scope = "control"
 
-    class InputSerializer(serializers.Serializer):
-        force = serializers.BooleanField(default=True)
-        dry_run = serializers.BooleanField(default=False)
+    class InputSerializer(StrictInputSerializer):
+        force = StrictBooleanField(default=True)
+        dry_run = StrictBooleanField(default=False)
 
     def get_queryset(self):  # noqa: ANN201 - DRF's signature
         return DreamRun.objects.all()
@@ -340,26 +346,21 @@ class DreamSettingsApi(APIView):
 
     throttle_scope = "control"
 
-    class InputSerializer(serializers.Serializer):
-        enabled = serializers.BooleanField(required=False)
+    class InputSerializer(StrictInputSerializer):
+        enabled = StrictBooleanField(required=False)
         cadence = serializers.ChoiceField(choices=Cadence.choices, required=False)
         daily_at = serializers.TimeField(required=False)
-        interval_hours = serializers.IntegerField(required=False)
-        time_zone = serializers.CharField(required=False, max_length=64)
-        min_new_moments = serializers.IntegerField(required=False)
-        max_material = serializers.IntegerField(required=False)
-        timeout_s = serializers.IntegerField(required=False)
-        cognitive_cycle_ms = serializers.IntegerField(required=False, allow_null=True)
-        dream_cycle_ms = serializers.IntegerField(required=False, allow_null=True)
-        session_timeout_ms = serializers.IntegerField(required=False, allow_null=True)
-        setup_complete = serializers.BooleanField(required=False)
+        interval_hours = StrictIntegerField(required=False)
+        time_zone = StrictCharField(required=False, max_length=64)
+        min_new_moments = StrictIntegerField(required=False)
+        max_material = StrictIntegerField(required=False)
+        timeout_s = StrictIntegerField(required=False)
+        cognitive_cycle_ms = StrictIntegerField(required=False, allow_null=True)
+        dream_cycle_ms = StrictIntegerField(required=False, allow_null=True)
+        session_timeout_ms = StrictIntegerField(required=False, allow_null=True)
+        setup_complete = StrictBooleanField(required=False)
 
         def validate(self, attrs: dict) -> dict:
-            unknown = set(self.initial_data) - set(self.fields)
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: ["Unknown field."] for name in sorted(unknown)}
-                )
             if attrs.get("setup_complete") is False:
                 raise serializers.ValidationError(
                     {"setup_complete": ["Setup can be finished here, not undone."]}

@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from dreamsite.validators import validate_clean_text
+
 CIRCUMPLEX_VALIDATORS = [MinValueValidator(-1.0), MaxValueValidator(1.0)]
 COLOUR_VALIDATOR = RegexValidator(r"^#[0-9a-f]{6}$", "A colour is #rrggbb in lower-case hex.")
 
@@ -54,7 +56,7 @@ class Session(models.Model):
     """A perceptor's live connection: it sends percepts while it is open."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    client_name = models.CharField(max_length=80, blank=True)
+    client_name = models.CharField(max_length=80, blank=True, validators=[validate_clean_text])
     started_at = models.DateTimeField(default=timezone.now, editable=False)
     last_activity_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -90,8 +92,8 @@ class MindMoment(models.Model):
 
     cycle = models.BigIntegerField(unique=True, editable=False)
     kind = models.CharField(max_length=8, choices=MomentKind.choices, default=MomentKind.LIVE)
-    text = models.TextField(blank=True)
-    sigil_phrase = models.CharField(max_length=120, blank=True)
+    text = models.TextField(blank=True, validators=[validate_clean_text])
+    sigil_phrase = models.CharField(max_length=120, blank=True, validators=[validate_clean_text])
     sigil_code = models.TextField(blank=True)
     sigil_commands = models.JSONField(default=list, blank=True)
     # Stored so the dream loop and the API can find moments with a sigil through an index.
@@ -368,8 +370,8 @@ class DreamReview(models.Model):
     """What a dream run wrote: the consolidation of recent moments into a dream."""
 
     sequence = models.PositiveIntegerField(unique=True, editable=False)
-    title = models.CharField(max_length=120)
-    narrative = models.TextField()
+    title = models.CharField(max_length=120, validators=[validate_clean_text])
+    narrative = models.TextField(validators=[validate_clean_text])
     themes = models.JSONField(default=list)
     threads = models.JSONField(default=list, help_text="Continuity threads as of this dream.")
     moment = models.OneToOneField(MindMoment, on_delete=models.PROTECT, related_name="dream_review")
@@ -459,8 +461,8 @@ class ContinuityThread(models.Model):
     """A concern that carries across dreams, followed by its name."""
 
     key = models.SlugField(max_length=80, unique=True)
-    name = models.CharField(max_length=80)
-    note = models.CharField(max_length=400, blank=True)
+    name = models.CharField(max_length=80, validators=[validate_clean_text])
+    note = models.CharField(max_length=400, blank=True, validators=[validate_clean_text])
     status = models.CharField(max_length=10, choices=ThreadStatus.choices)
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()

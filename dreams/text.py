@@ -7,10 +7,8 @@ so a row holding one breaks every page and API answer that shows it), NUL (Postg
 refuses it) and the other C0 and C1 control characters.
 """
 
-import unicodedata
-from collections.abc import Iterator
+import re
 
-ALLOWED_CONTROLS = frozenset("\t\n\r")
 REPLACEMENT = "\ufffd"
 # Deeper JSON than this is refused before it is parsed: a frame of a few kilobytes nested
 # a thousand levels deep would exhaust the parser's recursion.
@@ -25,21 +23,25 @@ class TextRefused(ValueError):
         self.message = message
 
 
-def _bad_characters(text: str) -> Iterator[tuple[int, str]]:
-    for position, character in enumerate(text):
-        if "\ud800" <= character <= "\udfff":
-            yield position, "an unpaired surrogate"
-        elif character == "\x00":
-            yield position, "a NUL character"
-        elif character not in ALLOWED_CONTROLS and unicodedata.category(character) == "Cc":
-            yield position, f"a control character (U+{ord(character):04X})"
+# Exactly the refused characters: C0 controls but tab, newline and carriage return; DEL
+# and the C1 controls (Unicode's "Cc" category); the surrogate range.
+_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _described(character: str) -> str:
+    if "\ud800" <= character <= "\udfff":
+        return "an unpaired surrogate"
+    if character == "\x00":
+        return "a NUL character"
+    return f"a control character (U+{ord(character):04X})"
 
 
 def text_problem(text: str) -> str | None:
     """What is wrong with `text`, in product words, or None when it is clean."""
-    for position, what in _bad_characters(text):
-        return f"contains {what} at position {position + 1}"
-    return None
+    found = _REFUSED.search(text)
+    if found is None:
+        return None
+    return f"contains {_described(found.group())} at position {found.start() + 1}"
 
 
 def clean_text(text: str) -> str:
@@ -53,10 +55,7 @@ def clean_text(text: str) -> str:
 def scrubbed(text: str) -> str:
     """`text` with every refused character replaced by U+FFFD: for repairing what was
     stored before these checks, and for showing text whose origin is not ours."""
-    bad = {position for position, _ in _bad_characters(text)}
-    if not bad:
-        return text
-    return "".join(REPLACEMENT if i in bad else c for i, c in enumerate(text))
+    return _REFUSED.sub(REPLACEMENT, text)
 
 
 def scrubbed_data(value: object) -> object:
@@ -70,26 +69,20 @@ def scrubbed_data(value: object) -> object:
     return value
 
 
+# A JSON string (skipped whole) or one bracket.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
 def json_depth_exceeds(raw: str, limit: int = MAX_JSON_DEPTH) -> bool:
     """Whether the JSON text nests arrays or objects deeper than `limit`, counted without
     parsing it (brackets inside strings do not count)."""
     depth = 0
-    in_string = escaped = False
-    for character in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif character == "\\":
-                escaped = True
-            elif character == '"':
-                in_string = False
-        elif character == '"':
-            in_string = True
-        elif character in "[{":
+    for token in _JSON_TOKEN.finditer(raw):
+        bracket = token.group()
+        if bracket in "[{":
             depth += 1
             if depth > limit:
                 return True
-        elif character in "]}":
+        elif bracket in "]}":
             depth -= 1
     return False
-

@@ -1,18 +1,22 @@
 """Guarded control: who may change things, from where, and how often.
 
-Reads are open. Writes (engine selection, dream triggers, setup) need a staff session
-with CSRF or `Authorization: Bearer $DREAMS_CONTROL_TOKEN`, come from loopback unless
-`DREAMS_CONTROL_ALLOW_REMOTE` is set, and are refused in public demo mode.
+Reads are open. Every write on every surface (API, admin, setup wizard, perceptor
+sessions) needs a staff session with CSRF or `Authorization: Bearer $DREAMS_CONTROL_TOKEN`,
+comes from loopback unless `DREAMS_CONTROL_ALLOW_REMOTE` is set, and is refused in public
+demo mode.
 """
 
 import hmac
 import ipaddress
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
@@ -80,6 +84,31 @@ def control_refusal(request: Request | HttpRequest) -> str | None:
     return control_refusal_for(
         user=getattr(request, "user", None), address=request.META.get("REMOTE_ADDR", "")
     )
+
+
+class ControlRuleMiddleware:
+    """Every write outside the API passes the control rule: the admin (its change forms
+    and actions), the setup wizard and any page's form. A refusal is a 403 page with the
+    rule's copy. The API applies the same rule per view (`CanControl`), where the control
+    token also counts; logging in and out are not writes."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.exempt: frozenset[str] | None = None
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in permissions.SAFE_METHODS and not self._exempt(request.path):
+            refusal = control_refusal(request)
+            if refusal is not None:
+                raise PermissionDenied(refusal)
+        return self.get_response(request)
+
+    def _exempt(self, path: str) -> bool:
+        if path.startswith("/api/"):
+            return True
+        if self.exempt is None:  # the URLconf is not loaded when middleware is built
+            self.exempt = frozenset({reverse("admin:login"), reverse("admin:logout")})
+        return path in self.exempt
 
 
 class CanControl(permissions.BasePermission):

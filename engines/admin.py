@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from dreamsite.admin import GuardedModelAdmin
 from engines.models import EngineSelection, EngineSelectionChange, SelectionSource
 from engines.registry import ENGINES
 from engines.selection import engine_select, selection_refusal
@@ -33,13 +34,13 @@ class EngineSelectionForm(forms.ModelForm):
 
 
 @admin.register(EngineSelection)
-class EngineSelectionAdmin(admin.ModelAdmin):
+class EngineSelectionAdmin(GuardedModelAdmin):
     form = EngineSelectionForm
     list_display = ["engine", "model", "source", "updated_at"]
     readonly_fields = ["source", "updated_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return not EngineSelection.objects.exists()
+        return super().has_add_permission(request) and not EngineSelection.objects.exists()
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -59,7 +60,7 @@ class EngineSelectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(EngineSelectionChange)
-class EngineSelectionChangeAdmin(admin.ModelAdmin):
+class EngineSelectionChangeAdmin(GuardedModelAdmin):
     list_display = [
         "created_at",
         "previous_engine",

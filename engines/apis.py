@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dreamsite.control import control_refusal
+from dreamsite.input import StrictBooleanField, StrictCharField, StrictInputSerializer
 from engines.models import SelectionSource
 from engines.readiness import all_engine_readiness
 from engines.selection import EngineSelectionError, engine_select, selected_engine
@@ -67,18 +68,10 @@ class EngineListApi(APIView):
 class EngineSelectionApi(APIView):
     throttle_scope = "control"
 
-    class InputSerializer(serializers.Serializer):
-        engine = serializers.CharField(max_length=32)
-        model = serializers.CharField(max_length=200, allow_blank=True, default="")
-        allow_not_ready = serializers.BooleanField(default=False)
-
-        def validate(self, attrs: dict) -> dict:
-            unknown = set(self.initial_data) - set(self.fields)
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: ["Unknown field."] for name in sorted(unknown)}
-                )
-            return attrs
+    class InputSerializer(StrictInputSerializer):
+        engine = StrictCharField(max_length=32)
+        model = StrictCharField(max_length=200, allow_blank=True, default="")
+        allow_not_ready = StrictBooleanField(default=False)
 
     @extend_schema(
         request=InputSerializer,
@@ -89,10 +82,6 @@ class EngineSelectionApi(APIView):
         },
     )
     def put(self, request: Request) -> Response:
-        if not isinstance(request.data, dict):
-            return Response(
-                {"non_field_errors": ["Send a JSON object."]}, status=status.HTTP_400_BAD_REQUEST
-            )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:

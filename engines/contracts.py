@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dreams.sigils import SigilSyntaxError, parse_sigil
+from dreams.text import clean_text
 
 Unit = Annotated[float, Field(ge=-1.0, le=1.0)]
+# Engine output is text like any other input: no lone surrogates, NUL or control characters.
+Clean = AfterValidator(clean_text)
 
 
 class Circumplex(BaseModel):
@@ -30,8 +33,8 @@ class _SigilDraft(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    sigil_phrase: Annotated[str, Field(min_length=1, max_length=120)]
-    sigil_code: Annotated[str, Field(min_length=1, max_length=20_480)]
+    sigil_phrase: Annotated[str, Field(min_length=1, max_length=120), Clean]
+    sigil_code: Annotated[str, Field(min_length=1, max_length=20_480), Clean]
     circumplex: Circumplex
     # Filled from sigil_code by validation; engines never send it.
     sigil_commands: list[list] = Field(default_factory=list, exclude=True)
@@ -58,14 +61,14 @@ class _SigilDraft(BaseModel):
 class MomentDraft(_SigilDraft):
     """The output of cognize: one new mind moment."""
 
-    mind_moment: Annotated[str, Field(min_length=1, max_length=2_000)]
+    mind_moment: Annotated[str, Field(min_length=1, max_length=2_000), Clean]
 
 
 class DreamTheme(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    name: Annotated[str, Field(min_length=1, max_length=80)]
-    summary: Annotated[str, Field(min_length=1, max_length=600)]
+    name: Annotated[str, Field(min_length=1, max_length=80), Clean]
+    summary: Annotated[str, Field(min_length=1, max_length=600), Clean]
     moment_ids: Annotated[list[int], Field(min_length=1, max_length=50)]
 
 
@@ -75,15 +78,15 @@ class ThreadDraft(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    name: Annotated[str, Field(min_length=1, max_length=80)]
-    note: Annotated[str, Field(max_length=400)] = ""
+    name: Annotated[str, Field(min_length=1, max_length=80), Clean]
+    note: Annotated[str, Field(max_length=400), Clean] = ""
 
 
 class DreamDraft(_SigilDraft):
     """The output of dream: a dream review consolidating recent moments."""
 
-    title: Annotated[str, Field(min_length=1, max_length=120)]
-    narrative: Annotated[str, Field(min_length=1, max_length=6_000)]
+    title: Annotated[str, Field(min_length=1, max_length=120), Clean]
+    narrative: Annotated[str, Field(min_length=1, max_length=6_000), Clean]
     themes: Annotated[list[DreamTheme], Field(min_length=1, max_length=5)]
     threads: Annotated[list[ThreadDraft], Field(max_length=12)] = Field(default_factory=list)
 

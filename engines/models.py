@@ -3,6 +3,8 @@
 from django.db import models
 from django.db.models import Q
 
+from dreamsite.validators import validate_clean_text
+
 
 class SelectionSource(models.TextChoices):
     SETUP = "setup", "Setup wizard"
@@ -21,7 +23,7 @@ class EngineSelection(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
     engine = models.CharField(max_length=32)
-    model = models.CharField(max_length=200, blank=True)
+    model = models.CharField(max_length=200, blank=True, validators=[validate_clean_text])
     source = models.CharField(max_length=16, choices=SelectionSource.choices)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.db import IntegrityError, transaction
 
+from dreams.text import text_problem
 from engines.models import EngineSelection, EngineSelectionChange, SelectionSource
 from engines.readiness import Readiness, all_engine_readiness, engine_readiness
 from engines.registry import EngineId, engine_spec
@@ -21,6 +22,8 @@ from engines.registry import EngineId, engine_spec
 logger = logging.getLogger(__name__)
 
 LEGACY_CONFIG_VARIABLE = "DREAMS_LEGACY_CONFIG"
+# EngineSelection.model's length.
+MAX_MODEL_LENGTH = 200
 LEGACY_CONFIG_DEFAULT = "~/.claude-os/config.json"
 LEGACY_ENGINE_NAMES = {
     "claude": EngineId.CLAUDE_CLI,
@@ -81,7 +84,10 @@ def legacy_selection() -> tuple[str, str] | None:
         logger.warning("The legacy engine config names an unknown engine; ignoring it.")
         return None
     model = data.get("openRouterModel", "") if engine is EngineId.OPENROUTER else ""
-    return engine.value, model if isinstance(model, str) else ""
+    if not isinstance(model, str) or len(model) > MAX_MODEL_LENGTH or text_problem(model):
+        logger.warning("The legacy engine config names a model that is not valid; ignoring it.")
+        model = ""
+    return engine.value, model
 
 
 def _write(

@@ -13,6 +13,10 @@ HOSTILE_TEXT = [
 ]
 HOSTILE_IDS = [label for label, _ in HOSTILE_TEXT]
 HOSTILE_VALUES = [text for _, text in HOSTILE_TEXT]
+# A form post is UTF-8, which cannot carry a lone surrogate: the rest, for forms.
+FORM_HOSTILE_TEXT = [(label, text) for label, text in HOSTILE_TEXT if "surrogate" not in label]
+FORM_HOSTILE_IDS = [label for label, _ in FORM_HOSTILE_TEXT]
+FORM_HOSTILE_VALUES = [text for _, text in FORM_HOSTILE_TEXT]
 
 # Text that looks odd but is a person's writing: always accepted.
 FRIENDLY_TEXT = [
