@@ -9,6 +9,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dreamsite.settings")
     from django.core.management import execute_from_command_line
 
+    from dreams.management.base import exit_if_unusable
     from dreamsite.refusals import SettingRefused
 
     try:
@@ -16,6 +17,11 @@ def main() -> None:
     except SettingRefused as refusal:
         # The copy says what to change; a traceback would only bury it.
         sys.exit(f"Dreams did not start: {refusal}")
+    except Exception as error:
+        # The database, the disk or the configuration is not usable: one line that says
+        # what to do (dreams/management/base.py), not a traceback.
+        exit_if_unusable(error, sys.argv)
+        raise
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ TypeError) keeps its traceback.
 import errno
 import os
 import sqlite3
+import sys
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -129,7 +130,7 @@ def _line(error: BaseException) -> str | None:
         return _OS_LINES.get(error.errno or 0)
     if isinstance(error, ImproperlyConfigured):
         detail = _shareable(str(error))
-        return CONFIGURATION.format(detail=f": {detail.rstrip('.')}" if detail else "")
+        return CONFIGURATION.format(detail=f": {detail}" if detail else "")
     return None
 
 
@@ -157,14 +158,25 @@ def _database_line(error: DatabaseError) -> str | None:
 
 
 def _shareable(text: str) -> str:
-    """The first line of a configuration message, unless it could show a path, a URL or a
-    value from the environment (which may be a secret)."""
-    first = text.strip().splitlines()[0] if text.strip() else ""
+    """The first sentence of a configuration message, unless it could show a path, a URL or
+    a value from the environment (which may be a secret)."""
+    first = text.strip().splitlines()[0].split(". ")[0].rstrip(".:") if text.strip() else ""
     if "/" in first or "\\" in first:
         return ""
     if any(len(value) >= 6 and value in first for value in os.environ.values()):
         return ""
     return first
+
+
+def exit_if_unusable(error: BaseException, argv: list[str]) -> None:
+    """For manage.py: one line and EXIT_UNUSABLE for a fault met before any command runs
+    (Django loads the settings, the database backend and the models first) or in one of
+    Django's own commands (`migrate`). Returns for anything else, and under --traceback."""
+    line = unusable_line(error)
+    if line is None or "--traceback" in argv:
+        return
+    sys.stderr.write(f"{line}\n")
+    sys.exit(EXIT_UNUSABLE)
 
 
 class ProductCommand(BaseCommand):
