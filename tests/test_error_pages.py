@@ -89,9 +89,10 @@ def test_an_api_view_raising_an_exception_answers_json_without_detail():
 
 
 @pytest.mark.django_db
-def test_a_refused_view_shows_the_styled_403_page_without_the_reason():
+def test_a_refused_view_shows_the_styled_403_page_with_a_way_to_log_in():
     html = assert_site_page(Client().get("/test-errors/refuses/"), 403)
     assert "This page is not open to you" in html
+    assert 'href="/admin/login/"' in html
 
 
 @pytest.mark.django_db
