@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
@@ -100,7 +100,7 @@ class ControlRuleMiddleware:
         if request.method not in permissions.SAFE_METHODS and not self._exempt(request.path):
             refusal = control_refusal(request)
             if refusal is not None:
-                raise PermissionDenied(refusal)
+                return render(request, "403.html", {"refusal": refusal}, status=403)
         return self.get_response(request)
 
     def _exempt(self, path: str) -> bool:
