@@ -51,7 +51,7 @@ DISK_FULL = (
     f"directory (DREAMS_VAR_DIR), {AGAIN}"
 )
 DISK_ERROR = (
-    "The disk reported an input/output error. Check the disk that holds the database and "
+    "The disk reported a read or write error. Check the disk that holds the database and "
     f"the var directory (DREAMS_VAR_DIR), {AGAIN}"
 )
 DAMAGED = (
