@@ -13,6 +13,8 @@ Exit status, so cron and monitors can tell outcomes apart:
   finish the setup wizard at /setup/);
 - 3: another run holds the lock;
 - 1: the run failed (engine not ready, timeout, invalid output, engine error);
+- 4: the database, the disk or the configuration is not usable (one line says what to do:
+  start the database, run migrate, free space...; dreams/management/base.py);
 - 128 + the signal number (143 for SIGTERM, 130 for Ctrl-C): stopped by a signal. The run
   is marked as stopped and its lock released before the process exits.
 
@@ -127,7 +129,8 @@ class _Progress(threading.Thread):
 class Command(ProductCommand):
     help = (
         "Dream now if a dream is due (or --force): for cron. Exit status 0 written or a normal "
-        "skip, 3 another run holds the lock, 1 failed, 128+N stopped by signal N."
+        "skip, 3 another run holds the lock, 1 failed, 4 database or disk not usable, 128+N "
+        "stopped by signal N."
     )
 
     # The system checks load every URL, view and API module: a cron tick pays for them every
