@@ -54,12 +54,15 @@ class Command(ProductCommand):
         from dreams.conductor.runtime import conduct
         from dreams.consumers import sessions_end_for_shutdown
         from dreamsite.asgi import application
+        from dreamsite.daphne_bodies import bound_request_bodies
 
         stop = asyncio.Event()
         running: list[asyncio.Task] = []
         listening: list[bool] = []
 
         def start_conductor() -> None:
+            # Before the reactor runs: every connection gets bounded request bodies.
+            bound_request_bodies(server.http_factory)
             listening.append(True)
             self.stdout.write(f"Serving on http://{host}:{port}/")
             self.stdout.flush()
@@ -77,10 +80,11 @@ class Command(ProductCommand):
             return defer.Deferred.fromFuture(asyncio.ensure_future(shut_down()))
 
         reactor.addSystemEventTrigger("before", "shutdown", stop_conductor)
-        Server(
+        server = Server(
             application=application,
             endpoints=[f"tcp:port={port}:interface={host}"],
             ready_callable=start_conductor,
-        ).run()
+        )
+        server.run()
         if not listening:  # taken between the check and daphne's own bind
             raise CommandError(busy_port_copy(host, port))
