@@ -192,6 +192,8 @@ class SdfPngApi(SigilImageApi):
 
 
 class DreamRunOutputSerializer(serializers.ModelSerializer):
+    # Empty while a run is queued or running, and for a written one.
+    reason = serializers.ChoiceField(choices=RunReason.choices, allow_blank=True)
     reason_label = serializers.CharField(source="get_reason_display")
     review_id = serializers.IntegerField(allow_null=True)
 
@@ -262,6 +264,9 @@ class DreamRunListCreateApi(generics.ListAPIView):
     throttle_scope = "control"
 
     class InputSerializer(StrictInputSerializer):
+        class Meta:
+            ref_name = "DreamRunTrigger"
+
         force = StrictBooleanField(default=True)
         dry_run = StrictBooleanField(default=False)
 
@@ -340,6 +345,19 @@ class LatestDreamReviewApi(APIView):
         return Response(DreamReviewOutputSerializer(review).data)
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+        "description": "A time of day in the dream time zone (HH:MM or HH:MM:SS), "
+        "without an offset.",
+        "example": "03:00",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in the dream time zone: not an RFC 3339 time with an offset."""
+
+
 class DreamSettingsApi(APIView):
     """The dream settings: read by anyone, changed (PATCH, any of the fields) under the
     control rule, with the setup wizard's validation."""
@@ -347,9 +365,12 @@ class DreamSettingsApi(APIView):
     throttle_scope = "control"
 
     class InputSerializer(StrictInputSerializer):
+        class Meta:
+            ref_name = "DreamSettingsChange"
+
         enabled = StrictBooleanField(required=False)
         cadence = serializers.ChoiceField(choices=Cadence.choices, required=False)
-        daily_at = serializers.TimeField(required=False)
+        daily_at = LocalTimeField(required=False)
         interval_hours = StrictIntegerField(required=False)
         time_zone = StrictCharField(required=False, max_length=64)
         min_new_moments = StrictIntegerField(required=False)
@@ -368,10 +389,13 @@ class DreamSettingsApi(APIView):
             return attrs
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "DreamSettings"
+
         enabled = serializers.BooleanField()
         cadence = serializers.CharField()
         cadence_label = serializers.CharField()
-        daily_at = serializers.TimeField()
+        daily_at = LocalTimeField()
         interval_hours = serializers.IntegerField()
         time_zone = serializers.CharField()
         min_new_moments = serializers.IntegerField()

@@ -47,6 +47,8 @@ class ControlTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request: Request) -> tuple[ControlTokenPrincipal, str] | None:
+        if request.method in permissions.SAFE_METHODS:
+            return None  # reads are open: a token, right or wrong, changes nothing
         header = authentication.get_authorization_header(request).decode("latin-1")
         scheme, _, token = header.partition(" ")
         if scheme != self.keyword:

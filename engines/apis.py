@@ -69,6 +69,9 @@ class EngineSelectionApi(APIView):
     throttle_scope = "control"
 
     class InputSerializer(StrictInputSerializer):
+        class Meta:
+            ref_name = "EngineSelectionChange"
+
         engine = StrictCharField(max_length=32)
         model = StrictCharField(max_length=200, allow_blank=True, default="")
         allow_not_ready = StrictBooleanField(default=False)

@@ -1,5 +1,6 @@
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -63,3 +64,36 @@ def test_no_input_makes_a_server_error(connections_kept_open):
             case.call_and_validate(checks=[schemathesis.checks.not_a_server_error])
 
         no_server_error()
+
+
+@pytest.mark.django_db
+def test_every_answer_matches_the_schema_with_or_without_credentials(
+    connections_kept_open, monkeypatch
+):
+    """Status codes and bodies, reads and writes, as a caller with the control token and
+    as one without: the schema says what the API does (refusals included)."""
+    monkeypatch.setattr(django_settings, "DREAMS_CONTROL_TOKEN", "schema-test-control-token")
+    for cycle in range(1, 4):
+        make_moment(cycle=cycle)
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+    checks = [
+        schemathesis.checks.not_a_server_error,
+        schemathesis.checks.status_code_conformance,
+        schemathesis.checks.response_schema_conformance,
+    ]
+    for operation in [result.ok() for result in schema.get_all_operations()]:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=25,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def conforms(case):
+            case.call_and_validate(checks=checks)
+            case.call_and_validate(
+                checks=checks, headers={"Authorization": "Bearer schema-test-control-token"}
+            )
+
+        conforms()
