@@ -9,7 +9,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dreamsite.settings")
     from django.core.management import execute_from_command_line
 
-    from dreams.management.base import exit_if_unusable
+    from dreamsite.commands import exit_if_unusable
     from dreamsite.refusals import SettingRefused
 
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from dreams.management.base import EXIT_UNUSABLE
+from dreamsite.commands import EXIT_UNUSABLE
 from tests.children import child_env
 from tests.conftest import CANARY_SECRET
 

@@ -11,10 +11,10 @@ from django.core.management.base import CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import BooleanField
 
-from dreams.management.base import ProductCommand
 from dreams.models import SETTABLE_FIELDS, DreamSettings
 from dreams.selectors import dream_settings_summary
 from dreams.services.dream_settings import dream_settings_change
+from dreamsite.commands import ProductCommand
 
 EXIT_REFUSED = 2
 BOOLEAN_WORDS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}

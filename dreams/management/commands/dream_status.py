@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from dreams.dream_run_data import dream_run_data
 from dreams.health import HealthStatus, dream_health
-from dreams.management.base import ProductCommand
 from dreams.models import DreamRun, DreamSettings, RunReason, RunStatus
 from dreams.selectors import dream_run_active, new_moment_count
+from dreamsite.commands import ProductCommand
 
 DEFAULT_RUNS = 10
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from dreams.management.base import ProductCommand
+from dreamsite.commands import ProductCommand
 
 PASSWORD_FILENAME = "admin-password"  # noqa: S105 - a file name, not a password
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from dreams.management.base import ProductCommand
+from dreamsite.commands import ProductCommand
 
 MARKER = "# Dreams: scheduled dream runs (manage.py install_dream_cron)"
 DEFAULT_EVERY = 5

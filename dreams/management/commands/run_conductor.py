@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from dreams.conductor.runtime import conduct
-from dreams.management.base import ProductCommand
+from dreamsite.commands import ProductCommand
 
 
 class Command(ProductCommand):

@@ -37,7 +37,6 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from dreams.dream_run_data import dream_run_data
-from dreams.management.base import ProductCommand
 from dreams.models import DreamRun, RunReason, RunStatus, SchedulerSource, Trigger
 from dreams.processes import holder_name
 from dreams.services.dream_runs import (
@@ -47,6 +46,7 @@ from dreams.services.dream_runs import (
     dream_run_start,
 )
 from dreams.services.scheduler import scheduler_check
+from dreamsite.commands import ProductCommand
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -4,9 +4,9 @@ from argparse import ArgumentParser
 
 from django.core.management.base import CommandError
 
-from dreams.management.base import ProductCommand
 from dreams.models import MindMoment
 from dreams.services.seeding import moments_seed
+from dreamsite.commands import ProductCommand
 
 
 class Command(ProductCommand):

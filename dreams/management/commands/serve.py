@@ -7,7 +7,7 @@ from argparse import ArgumentParser
 
 from django.core.management.base import CommandError
 
-from dreams.management.base import ProductCommand
+from dreamsite.commands import ProductCommand
 
 
 def busy_port_copy(host: str, port: int) -> str:

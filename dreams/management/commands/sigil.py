@@ -6,9 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from dreams.management.base import ProductCommand
 from dreams.sigils import SigilSyntaxError, parse_sigil, render_png, render_sdf, render_svg
 from dreams.sigils.geometry import MAX_IMAGE_SIZE
+from dreamsite.commands import ProductCommand
 
 MIN_SIZE = 16
 INVALID_CODE = 2

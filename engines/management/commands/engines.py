@@ -2,7 +2,7 @@ from argparse import ArgumentParser
 
 from django.core.management.base import CommandError
 
-from dreams.management.base import ProductCommand
+from dreamsite.commands import ProductCommand
 from engines.models import SelectionSource
 from engines.readiness import all_engine_readiness
 from engines.selection import EngineSelectionError, engine_select, selected_engine
