@@ -6,60 +6,23 @@ comes from loopback unless `DREAMS_CONTROL_ALLOW_REMOTE` is set, and is refused 
 demo mode.
 """
 
-import hmac
 import ipaddress
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions, permissions
-from rest_framework.request import Request
-from rest_framework.throttling import ScopedRateThrottle
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 PUBLIC_DEMO_COPY = "This is a public demo: changes are turned off."
 REMOTE_COPY = (
     "Changes are accepted only from this server itself. Use the dashboard on the server, "
     "or set DREAMS_CONTROL_ALLOW_REMOTE to accept them from elsewhere."
 )
 LOGIN_COPY = "Log in as staff, or send the control token, to make changes."
-
-
-@dataclass(frozen=True)
-class ControlTokenPrincipal:
-    """The caller holding the control token: allowed to control, nothing else."""
-
-    username: str = "control-token"
-    is_staff: bool = True
-    is_superuser: bool = False
-    is_active: bool = True
-    is_authenticated: bool = True
-    is_anonymous: bool = False
-    pk: None = None
-
-
-class ControlTokenAuthentication(authentication.BaseAuthentication):
-    keyword = "Bearer"
-
-    def authenticate(self, request: Request) -> tuple[ControlTokenPrincipal, str] | None:
-        if request.method in permissions.SAFE_METHODS:
-            return None  # reads are open: a token, right or wrong, changes nothing
-        header = authentication.get_authorization_header(request).decode("latin-1")
-        scheme, _, token = header.partition(" ")
-        if scheme != self.keyword:
-            return None
-        expected = settings.DREAMS_CONTROL_TOKEN
-        if not expected or not hmac.compare_digest(token.strip().encode(), expected.encode()):
-            raise exceptions.AuthenticationFailed("The control token is not valid.")
-        return ControlTokenPrincipal(), "control-token"
-
-    def authenticate_header(self, request: Request) -> str:
-        return self.keyword
 
 
 def is_loopback(address: str) -> bool:
@@ -81,7 +44,7 @@ def control_refusal_for(*, user: object, address: str) -> str | None:
     return None
 
 
-def control_refusal(request: Request | HttpRequest) -> str | None:
+def control_refusal(request: HttpRequest) -> str | None:
     """Why this caller may not make changes, as product copy; None when it may."""
     return control_refusal_for(
         user=getattr(request, "user", None), address=request.META.get("REMOTE_ADDR", "")
@@ -99,7 +62,7 @@ class ControlRuleMiddleware:
         self.exempt: frozenset[str] | None = None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method not in permissions.SAFE_METHODS and not self._exempt(request.path):
+        if request.method not in SAFE_METHODS and not self._exempt(request.path):
             refusal = control_refusal(request)
             if refusal is not None:
                 return render(request, "403.html", {"refusal": refusal}, status=403)
@@ -111,29 +74,6 @@ class ControlRuleMiddleware:
         if self.exempt is None:  # the URLconf is not loaded when middleware is built
             self.exempt = frozenset({reverse("admin:login"), reverse("admin:logout")})
         return path in self.exempt
-
-
-class CanControl(permissions.BasePermission):
-    """Reads for everyone; writes only for callers `control_refusal` lets through."""
-
-    def has_permission(self, request: Request, view: object) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        refusal = control_refusal(request)
-        if refusal is None:
-            return True
-        if refusal == LOGIN_COPY and not request.user.is_authenticated:
-            raise exceptions.NotAuthenticated(refusal)
-        raise exceptions.PermissionDenied(refusal)
-
-
-class ControlThrottle(ScopedRateThrottle):
-    """Writes are throttled per caller; reads are not."""
-
-    def allow_request(self, request: Request, view: object) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return super().allow_request(request, view)
 
 
 async def within_rate(*, scope: str, caller: str, limit: int, window_s: int = 60) -> bool:
@@ -149,13 +89,3 @@ async def within_rate(*, scope: str, caller: str, limit: int, window_s: int = 60
         await cache.aset(key, 1, timeout=window_s * 2)
         count = 1
     return count <= limit
-
-
-class ControlTokenScheme(OpenApiAuthenticationExtension):
-    """Documents the control token in the OpenAPI schema."""
-
-    target_class = ControlTokenAuthentication
-    name = "controlToken"
-
-    def get_security_definition(self, auto_schema: object) -> dict:
-        return {"type": "http", "scheme": "bearer", "description": "DREAMS_CONTROL_TOKEN"}

@@ -191,11 +191,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "dreamsite.control.ControlTokenAuthentication",
+        "dreamsite.control_api.ControlTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["dreamsite.control.CanControl"],
-    "DEFAULT_THROTTLE_CLASSES": ["dreamsite.control.ControlThrottle"],
+    "DEFAULT_PERMISSION_CLASSES": ["dreamsite.control_api.CanControl"],
+    "DEFAULT_THROTTLE_CLASSES": ["dreamsite.control_api.ControlThrottle"],
     "DEFAULT_THROTTLE_RATES": {"control": env.str("DREAMS_CONTROL_RATE", default="30/min")},
 }
 

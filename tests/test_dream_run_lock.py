@@ -14,7 +14,7 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from dreams.models import DreamReview, MindMoment, MomentKind, RunReason, RunStatus, Trigger
-from dreamsite.control import ControlThrottle
+from dreamsite.control_api import ControlThrottle
 from tests.processes import dream_processes, wait_until
 
 HTTP_TRIGGERS = 20
