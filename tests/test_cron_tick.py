@@ -36,7 +36,7 @@ def test_a_scheduler_check_that_skips_imports_nothing_heavy(tmp_path):
 
 def test_the_check_of_forbidden_modules_sees_a_heavy_import(tmp_path):
     bench = _benchmark()
-    # The dream service (scikit-learn's clustering in the offline engine) is heavy.
+    # The dream service (numpy and scipy in the offline engine's clustering) is heavy.
     _, _, loaded, _ = bench.measure(
         ["bench_dream", "--count", "30", "--baseline", "10"], _migrated_env(bench, tmp_path)
     )
