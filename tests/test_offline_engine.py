@@ -5,7 +5,6 @@ import pytest
 from dreams.sigils import generate_sigil, parse_sigil
 from engines.adapters import adapter_for
 from engines.adapters.base import ReadinessState
-from engines.adapters.offline import OfflineEngine
 from engines.contracts import (
     ContinuityContext,
     DreamDraft,
@@ -13,6 +12,7 @@ from engines.contracts import (
     MomentDraft,
     PerceptInput,
 )
+from engines.offline.engine import OfflineEngine
 from engines.registry import EngineId
 
 # Three planted topics: every moment about one of them uses some of its words, among
