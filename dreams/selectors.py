@@ -1,6 +1,7 @@
 """Reads of mind moments that more than one caller needs."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import django_filters
 from django.db.models import Count, F, Max, Q, QuerySet
@@ -17,10 +18,20 @@ from dreams.models import (
 from engines.contracts import MomentContext
 
 
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time with any offset Python accepts, compared in UTC: PostgreSQL refuses
+    offsets beyond 15:59, which a caller may well send."""
+
+    def filter(self, qs: QuerySet, value: datetime | None) -> QuerySet:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return super().filter(qs, value)
+
+
 class MomentFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=MomentKind.choices)
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    since = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
     # Strict: "perhaps" is an error, not "no filter" as a plain BooleanFilter would have it.
     has_sigil = django_filters.TypedChoiceFilter(
         choices=[("true", "true"), ("false", "false")],

@@ -51,6 +51,16 @@ def test_list_filters_by_time_window_and_text(client):
     assert sorted(item["cycle"] for item in response.json()["results"]) == [1, 2]
 
 
+def test_a_time_with_an_offset_the_database_cannot_hold_is_compared_in_utc(client):
+    # PostgreSQL refuses offsets beyond 15:59; Python and ISO 8601 allow them.
+    now = timezone.now()
+    make_moment(cycle=1, created_at=now - timedelta(days=2))
+    until = (now - timedelta(days=1)).astimezone(timezone.get_fixed_timezone(-(16 * 60 + 13)))
+    response = client.get("/api/moments/", {"until": until.isoformat()})
+    assert response.status_code == 200
+    assert [item["cycle"] for item in response.json()["results"]] == [1]
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
