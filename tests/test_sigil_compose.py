@@ -5,8 +5,8 @@ import pytest
 from dreams.sigils import commands_to_code, generate_sigil, parse_sigil
 from dreams.sigils.commands import MAX_COMMANDS
 from dreams.sigils.compose import MAX_MEMBERS, compose_sigils
-from dreams.sigils.geometry import Arc, trace_paints
 from dreams.sigils.parse import MAX_SOURCE_BYTES
+from dreams.sigils.paths import Arc, trace_paints
 
 # A vertical line from (50, 10) to (50, 90) and a half circle of radius 20 around the
 # centre, starting at its rightmost point: its extent from the centre is 40.

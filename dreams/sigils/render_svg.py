@@ -1,7 +1,7 @@
 """Render a sigil as a standalone SVG document.
 
 One ``<path>`` per ``stroke()`` or ``fill()``, with the segments of the canvas path at
-that moment (see ``geometry.trace_paints``): lines, quadratic and cubic Béziers, and
+that moment (see ``paths.trace_paints``): lines, quadratic and cubic Béziers, and
 arcs as exact SVG ``A`` commands, never polylines. Only formatted numbers are written
 into the document, so it is always well-formed and carries no content from the source.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from dreams.sigils.geometry import (
-    LINE_WIDTH,
+from dreams.sigils.geometry import LINE_WIDTH, check_size
+from dreams.sigils.paths import (
     Arc,
     CubicCurve,
     Line,
@@ -20,7 +20,6 @@ from dreams.sigils.geometry import (
     Point,
     QuadraticCurve,
     Subpath,
-    check_size,
     is_degenerate,
     trace_paints,
 )

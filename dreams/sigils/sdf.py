@@ -15,7 +15,7 @@ brighter inside, 0 at ``spread`` or farther outside, where ``spread`` is given i
 units (``SDF_SPREAD``) so fields of different sizes agree: ``spread_px = spread * size / 100``.
 
 Distances are exact Euclidean distances to the flattened geometry: lines and circular
-arcs, Béziers being arc splines within ``geometry.CURVE_TOLERANCE`` (0.005 px at 512 px).
+arcs, Béziers being arc splines within ``curves.CURVE_TOLERANCE`` (0.005 px at 512 px).
 Each primitive is cut into short pieces, and each piece is measured in closed form over
 the window of pixels its band can reach; pixels farther than the band from everything
 keep the band value, which every encoding clamps anyway. Pieces are processed in blocks
@@ -32,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from dreams.sigils.geometry import LINE_WIDTH, Geometry, Primitives, build_geometry, check_size
+from dreams.sigils.curves import Primitives
+from dreams.sigils.geometry import LINE_WIDTH, Geometry, build_geometry, check_size
 
 __all__ = ["SDF_SPREAD", "encode_png", "render_sdf", "sdf_array", "signed_distance"]
 
