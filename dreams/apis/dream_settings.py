@@ -1,0 +1,98 @@
+"""The API over the dream settings: read by anyone, changed under the control rule."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dreams.models import Cadence, DreamSettings
+from dreams.selectors import dream_settings_summary
+from dreams.services.dream_settings import dream_settings_change
+from dreamsite.input import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictInputSerializer,
+    StrictIntegerField,
+)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+        "description": "A time of day in the dream time zone (HH:MM or HH:MM:SS), "
+        "without an offset.",
+        "example": "03:00",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in the dream time zone: not an RFC 3339 time with an offset."""
+
+
+class DreamSettingsApi(APIView):
+    """The dream settings: read by anyone, changed (PATCH, any of the fields) under the
+    control rule, with the setup wizard's validation."""
+
+    throttle_scope = "control"
+
+    class InputSerializer(StrictInputSerializer):
+        class Meta:
+            ref_name = "DreamSettingsChange"
+
+        enabled = StrictBooleanField(required=False)
+        cadence = serializers.ChoiceField(choices=Cadence.choices, required=False)
+        daily_at = LocalTimeField(required=False)
+        interval_hours = StrictIntegerField(required=False)
+        time_zone = StrictCharField(required=False, max_length=64)
+        min_new_moments = StrictIntegerField(required=False)
+        max_material = StrictIntegerField(required=False)
+        timeout_s = StrictIntegerField(required=False)
+        cognitive_cycle_ms = StrictIntegerField(required=False, allow_null=True)
+        dream_cycle_ms = StrictIntegerField(required=False, allow_null=True)
+        session_timeout_ms = StrictIntegerField(required=False, allow_null=True)
+        setup_complete = StrictBooleanField(required=False)
+
+        def validate(self, attrs: dict) -> dict:
+            if attrs.get("setup_complete") is False:
+                raise serializers.ValidationError(
+                    {"setup_complete": ["Setup can be finished here, not undone."]}
+                )
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "DreamSettings"
+
+        enabled = serializers.BooleanField()
+        cadence = serializers.CharField()
+        cadence_label = serializers.CharField()
+        daily_at = LocalTimeField()
+        interval_hours = serializers.IntegerField()
+        time_zone = serializers.CharField()
+        min_new_moments = serializers.IntegerField()
+        max_material = serializers.IntegerField()
+        timeout_s = serializers.IntegerField()
+        cognitive_cycle_ms = serializers.IntegerField(allow_null=True)
+        dream_cycle_ms = serializers.IntegerField(allow_null=True)
+        session_timeout_ms = serializers.IntegerField(allow_null=True)
+        loop_timing_in_force = serializers.DictField(child=serializers.IntegerField())
+        setup_complete = serializers.BooleanField()
+        setup_completed_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(self.OutputSerializer(dream_settings_summary(DreamSettings.load())).data)
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def patch(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        finish_setup = changes.pop("setup_complete", False)
+        try:
+            row = dream_settings_change(changes=changes, finish_setup=finish_setup)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        return Response(self.OutputSerializer(dream_settings_summary(row)).data)
