@@ -620,8 +620,8 @@ def _analyse(report: Report, results: list[dict], window: tuple[float, float]) -
 
 
 def _encoding_baseline(report: Report, sample: bytes | None) -> None:
-    from dreams.fanout import websocket_frame
-    from dreams.realtime import encode_frame
+    from dreams.realtime.daphne_port import prepare
+    from dreams.realtime.events import encode_frame
 
     if sample is None:
         return
@@ -629,7 +629,7 @@ def _encoding_baseline(report: Report, sample: bytes | None) -> None:
     timings = []
     for _ in range(200):
         started = time.perf_counter()
-        websocket_frame(encode_frame(frame["event"], frame["data"], frame["seq"]))
+        prepare(encode_frame(frame["event"], frame["data"], frame["seq"]))
         timings.append(time.perf_counter() - started)
     once = statistics.median(timings)
     report.encode_once_us = once * 1e6

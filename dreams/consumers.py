@@ -15,11 +15,21 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from dreams.conductor.conductor import notify_conductor, session_group
-from dreams.conductor.payloads import observer_snapshot
-from dreams.fanout import CLOSE_TOO_SLOW, daphne_connection, hub
 from dreams.models import SessionEndReason
 from dreams.protocol import FrameError, validate_session_frame
-from dreams.realtime import encode_frame
+from dreams.realtime import daphne_port
+from dreams.realtime.events import (
+    Error,
+    Event,
+    PerceptAccepted,
+    PerceptReceived,
+    SessionEnded,
+    SessionStarted,
+    Snapshot,
+)
+from dreams.realtime.hub import CLOSE_TOO_SLOW, hub
+from dreams.realtime.publish import apublish
+from dreams.realtime.snapshot import observer_snapshot
 from dreams.services.sessions import SessionClosed, percept_accept, session_end, session_start
 from dreams.text import MAX_JSON_DEPTH, json_depth_exceeds
 from dreamsite.control import control_refusal_for, within_rate
@@ -36,17 +46,17 @@ def _query(scope: dict) -> dict[str, str]:
 
 
 @database_sync_to_async
-def _snapshot_data(hub_seq: int) -> tuple[int, dict]:
+def _snapshot_data(hub_seq: int) -> tuple[int, Snapshot]:
     """What a connecting observer is told, and the `seq` it reflects: the lease's, as
     the conductor recorded it with the state (the hub replays what came after)."""
-    seq, data = observer_snapshot()
-    return (hub_seq if seq is None else seq), data
+    seq, snapshot = observer_snapshot()
+    return (hub_seq if seq is None else seq), snapshot
 
 
 _snapshot_reading: asyncio.Future | None = None
 
 
-async def _shared_snapshot() -> tuple[int, dict]:
+async def _shared_snapshot() -> tuple[int, Snapshot]:
     """One snapshot read for every observer connecting meanwhile: after a web process
     restarts, thousands reconnect at once, and one database read each would queue for
     seconds behind a handful of threads. Sharing is safe because the hub replays every
@@ -68,7 +78,7 @@ def _forget_snapshot(reading: asyncio.Future) -> None:
 class ObserverConsumer(AsyncWebsocketConsumer):
     """A read-only display: a snapshot on connect, then every broadcast.
 
-    Observers hear only through this process's hub (dreams.fanout), never the channel
+    Observers hear only through this process's hub (dreams.realtime.hub), never the channel
     layer: a channel and a receive loop each would cost 10,000 observers dearly.
     """
 
@@ -79,11 +89,11 @@ class ObserverConsumer(AsyncWebsocketConsumer):
         self.wants_sdf = _query(self.scope).get("sdf") in {"1", "true"}
         await self.accept()
         await hub.ready()
-        seq, data = await _shared_snapshot()
-        await self.send(text_data=encode_frame("snapshot", data, seq))
+        seq, snapshot = await _shared_snapshot()
+        await self.send(text_data=snapshot.frame(seq))
         # No await from here: the events after `seq` are replayed and the observer joins
         # the live stream at once, so none is missed or sent twice.
-        hub.go_live(self, after_seq=seq, protocol=daphne_connection(self.base_send))
+        hub.go_live(self, after_seq=seq, port=daphne_port.connection_for(self.base_send))
 
     async def disconnect(self, code: int) -> None:
         hub.discard(self)
@@ -92,7 +102,7 @@ class ObserverConsumer(AsyncWebsocketConsumer):
         await self.send_error("read_only", "Observers only listen; sessions use /ws/session/.")
 
     async def send_error(self, reason: str, message: str) -> None:
-        await self.send(text_data=encode_frame("error", {"reason": reason, "message": message}, 0))
+        await self.send(text_data=Error(reason=reason, message=message).frame(0))
 
     async def send_frame(self, frame: str) -> None:
         await self.send(text_data=frame)
@@ -153,7 +163,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if session_id is None:
             return
         await self._leave(session_id)
-        await self.reply("sessionEnded", {"sessionId": session_id, "reason": message["reason"]})
+        await self.reply(SessionEnded(session_id=session_id, reason=message["reason"]))
         await self.close()
 
     async def end_and_close(self, reason: SessionEndReason) -> None:
@@ -218,7 +228,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         _open_sessions.add(self)
         if self.channel_layer is not None:
             await self.channel_layer.group_add(session_group(self.session_id), self.channel_name)
-        await self.reply("sessionStarted", {"sessionId": self.session_id})
+        await self.reply(SessionStarted(session_id=self.session_id))
         await notify_conductor({"type": "sessions.changed"})
 
     async def _percept(self, data: dict) -> None:
@@ -236,15 +246,8 @@ class SessionConsumer(AsyncWebsocketConsumer):
             await self.reply_error("session_ended", "The session has ended; start a new one.")
             await notify_conductor({"type": "sessions.changed"})
             return
-        await self.reply(
-            "perceptAccepted", {"perceptId": percept.pk, "receivedAt": percept.received_at}
-        )
-        await notify_conductor(
-            {
-                "type": "percept.received",
-                "percept": {"sessionId": self.session_id, "kind": kind, **data},
-            }
-        )
+        await self.reply(PerceptAccepted(percept_id=percept.pk, received_at=percept.received_at))
+        await apublish(PerceptReceived(session_id=self.session_id, kind=kind, **data))
 
     async def _end(self, reason: SessionEndReason) -> None:
         session_id, self.session_id = self.session_id, None
@@ -254,11 +257,12 @@ class SessionConsumer(AsyncWebsocketConsumer):
         await self._leave(session_id)
         await database_sync_to_async(session_end)(session_id=session_id, reason=reason)
         if reason != SessionEndReason.DISCONNECTED:
-            await self.reply("sessionEnded", {"sessionId": session_id, "reason": reason})
+            await self.reply(SessionEnded(session_id=session_id, reason=str(reason)))
         await notify_conductor({"type": "sessions.changed"})
 
-    async def reply(self, event: str, data: dict) -> None:
-        await self.send(text_data=encode_frame(event, data, 0))
+    async def reply(self, event: Event) -> None:
+        """A reply to this session alone: not a broadcast, so its `seq` is 0."""
+        await self.send(text_data=event.frame(0))
 
     async def reply_error(self, reason: str, message: str) -> None:
-        await self.reply("error", {"reason": reason, "message": message})
+        await self.reply(Error(reason=reason, message=message))

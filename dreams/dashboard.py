@@ -11,7 +11,15 @@ from functools import cached_property
 
 from dreams.conductor.payloads import observer_snapshot
 from dreams.health import DreamHealth, HealthStatus, dream_health
-from dreams.models import DreamReview, DreamRun, DreamSettings, MindMoment, RunReason, RunStatus
+from dreams.models import (
+    DreamReview,
+    DreamRun,
+    DreamSettings,
+    MindMoment,
+    RunReason,
+    RunStage,
+    RunStatus,
+)
 from dreams.selectors import dream_run_active, latest_review, moment_queryset
 from engines.readiness import Readiness, all_engine_readiness
 from engines.selection import SelectedEngine, selected_engine
@@ -23,11 +31,11 @@ CITED_MOMENTS_SHOWN = 6
 
 # What a running dream run is doing, by its `stage` (see dreams.services.dream_runs).
 STAGE_COPY = {
-    "queued": "Waiting for the conductor to take the run...",
-    "starting": "Gathering the moments to dream about...",
-    "dreaming": "The engine is dreaming...",
-    "writing": "Writing the dream review...",
-    "done": "Finishing...",
+    RunStage.QUEUED: "Waiting for the conductor to take the run...",
+    RunStage.STARTING: "Gathering the moments to dream about...",
+    RunStage.DREAMING: "The engine is dreaming...",
+    RunStage.WRITING: "Writing the dream review...",
+    RunStage.DONE: "Finishing...",
 }
 
 # What became of a finished run and what the operator can do next, by reason; the run's
@@ -72,7 +80,7 @@ NO_READY_ENGINE_COPY = (
 def run_outcome(run: DreamRun) -> str:
     """A finished run's outcome as product copy; for a running run, its stage."""
     if not run.is_finished:
-        return STAGE_COPY.get(run.stage, STAGE_COPY["starting"])
+        return STAGE_COPY.get(run.stage, STAGE_COPY[RunStage.STARTING])
     base = OUTCOME_COPY.get(run.reason or run.status, run.get_reason_display())
     if run.status == RunStatus.WRITTEN or not run.detail:
         return base

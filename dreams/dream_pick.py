@@ -43,7 +43,7 @@ from dreams.models import MindMoment
 
 __all__ = ["DREAM_FIELDS", "random_sigil_moment"]
 
-# What a dream broadcast reads (dreams.conductor.payloads), so that making it costs no
+# What a dream broadcast reads (dreams.realtime.events), so that making it costs no
 # further query; the rest (percepts, session, ...) stays deferred.
 DREAM_FIELDS = (
     "id",

@@ -12,7 +12,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from dreams.fanout import raise_open_file_limit  # noqa: E402
+from dreams.realtime.hub import raise_open_file_limit  # noqa: E402
 from dreamsite.body_limit import BodyLimitMiddleware  # noqa: E402
 from dreamsite.origins import SameOriginValidator  # noqa: E402
 from dreamsite.routing import websocket_urlpatterns  # noqa: E402

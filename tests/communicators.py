@@ -5,6 +5,7 @@ import json
 
 from channels.testing import WebsocketCommunicator
 
+from dreams.realtime.events import parse_frame
 from tests.settings import SESSION_TOKEN
 
 # What a browser on the site itself sends: its Host and its own Origin.
@@ -27,3 +28,19 @@ async def frames_for(communicator: WebsocketCommunicator, seconds: float = 0.3) 
         if not await communicator.receive_nothing(timeout=0.05):
             frames.append(json.loads(await communicator.receive_from()))
     return frames
+
+
+_receive_from = WebsocketCommunicator.receive_from
+
+
+async def _validated_receive_from(self: WebsocketCommunicator, timeout: float = 1) -> object:
+    """Every text frame a test receives is checked against its event's model
+    (dreams.realtime.events): a frame the models do not describe fails the test."""
+    received = await _receive_from(self, timeout)
+    if isinstance(received, str):
+        parse_frame(received)
+    return received
+
+
+def validate_every_frame(monkeypatch) -> None:
+    monkeypatch.setattr(WebsocketCommunicator, "receive_from", _validated_receive_from)

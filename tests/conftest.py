@@ -44,6 +44,15 @@ def canary_never_leaks(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def frames_match_their_events(monkeypatch):
+    """Every frame a test's WebSocket communicator receives is validated against the model
+    of its event (dreams.realtime.events)."""
+    from tests.communicators import validate_every_frame
+
+    validate_every_frame(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
 def isolated_var_dir(settings, tmp_path):
     """Every test gets its own var/ (image cache, generated files) and an empty cache
     (throttle counters)."""

@@ -10,8 +10,8 @@ from channels.testing import WebsocketCommunicator
 
 from dreams.conductor import conductor as conductor_module
 from dreams.conductor.conductor import Conductor
-from dreams.fanout import hub
 from dreams.models import MindMoment, Percept, Session
+from dreams.realtime.hub import hub
 from dreamsite.asgi import application
 from tests.communicators import SAME_ORIGIN, frames_for, with_session_token
 from tests.factories import make_moment

@@ -12,9 +12,9 @@ from django.db import connections
 from scipy.stats import chisquare
 
 from dreams.bench_pick import DEFAULT_POSTGRES_URL, postgres_location, postgres_reachable
-from dreams.conductor.payloads import mind_moment_data, sigil_data
 from dreams.dream_pick import DREAM_FIELDS, ROUND_SIZES, random_sigil_moment
 from dreams.models import MindMoment
+from dreams.realtime.events import MindMomentAnnounced, Sigil
 from tests.factories import make_moment
 
 # Ids are set explicitly where the draw matters, so a seed gives the same picks on every
@@ -60,8 +60,8 @@ def test_the_pick_loads_what_a_dream_shows_as_the_orm_would(django_assert_num_qu
     } - set(DREAM_FIELDS)
     assert picked._state.db == "default"
     with django_assert_num_queries(0):
-        sigil_data(picked, is_dream=True)
-        mind_moment_data(picked, is_dream=True)
+        Sigil.of(picked, is_dream=True)
+        MindMomentAnnounced.of(picked, is_dream=True)
 
 
 @pytest.mark.django_db

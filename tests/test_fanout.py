@@ -1,26 +1,33 @@
 """Observer fan-out: one encoding per event, every observer every event in order, slow
 observers closed with 4408 without holding back the others, and nothing missed or sent
-twice between an observer's snapshot and its live stream (dreams.fanout)."""
+twice between an observer's snapshot and its live stream (dreams.realtime)."""
 
 import asyncio
 import base64
 import json
 import socket
 import time
-from collections import deque
 from pathlib import Path
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.utils import timezone
 
 from dreams import consumers
-from dreams import fanout as fanout_module
 from dreams.bench_fanout import BenchOptions, ObserverClient, run_bench
-from dreams.conductor import conductor as conductor_module
 from dreams.conductor.conductor import Conductor, Timing
-from dreams.fanout import CLOSE_TOO_SLOW, OBSERVER_QUEUE_LIMIT, EncodedEvent, hub
-from dreams.realtime import encode_frame
+from dreams.realtime import daphne_port
+from dreams.realtime import frames as frames_module
+from dreams.realtime.events import (
+    CycleStarted,
+    InlineSdf,
+    Sigil,
+    Snapshot,
+    parse_frame,
+)
+from dreams.realtime.frames import EncodedEvent
+from dreams.realtime.hub import CLOSE_TOO_SLOW, OBSERVER_QUEUE_LIMIT, hub
 from dreamsite.asgi import application
 from tests.children import Children, accepts_connections, child_env, free_port, manage
 from tests.communicators import SAME_ORIGIN, frames_for
@@ -30,41 +37,35 @@ from tests.redis_lock import redis_turn, redis_url, require_redis
 ORIGIN = SAME_ORIGIN
 
 
-# -- stand-ins for daphne's connections -------------------------------------------------
+# -- stand-ins for daphne ports (the port's public face; real ones are tested under daphne)
 
 
-class FakeTransport:
-    """Twisted's write buffer, as far as the hub looks at it; a stalled one keeps it all."""
-
-    def __init__(self, *, stalled: bool) -> None:
-        self.stalled = stalled
-        self.written: list[bytes] = []
-        self.dataBuffer = b""
-        self.offset = 0
-        self._tempDataLen = 0
-
-    def write(self, data: bytes) -> None:
-        self.written.append(data)
-        if self.stalled:
-            self._tempDataLen += len(data)
-
-
-class FakeProtocol:
-    STATE_OPEN, STATE_CLOSING = 3, 2
+class FakePort:
+    """A `daphne_port.Port` as the hub uses it; a stalled one keeps everything unsent."""
 
     def __init__(self, *, stalled: bool = False) -> None:
-        self.transport = FakeTransport(stalled=stalled)
-        self.state = self.STATE_OPEN
-        self.send_queue: deque = deque()
-        self.closeHandshakeTimeout = 1.0
+        self.stalled = stalled
+        self.written: list[bytes] = []
+        self.unsent = 0
+        self.is_open = True
         self.closed_with: int | None = None
 
-    def sendClose(self, code: int | None = None, reason: str | None = None) -> None:
+    def backlog_bytes(self) -> int:
+        return self.unsent
+
+    def write_prepared(self, frame: bytes) -> None:
+        self.written.append(frame)
+        if self.stalled:
+            self.unsent += len(frame)
+
+    def close(self, code: int, reason: str, *, grace_s: float) -> None:
         self.closed_with = code
-        self.state = self.STATE_CLOSING
+        self.is_open = False
 
     def frames(self) -> list[dict]:
-        return [json.loads(unframe(data)) for data in self.transport.written]
+        for data in self.written:
+            parse_frame(unframe(data))  # every frame is valid for its event's model
+        return [json.loads(unframe(data)) for data in self.written]
 
 
 class FakeObserver:
@@ -90,37 +91,51 @@ def unframe(data: bytes) -> str:
     return data[start:].decode()
 
 
-def direct_observers(count: int, **kwargs: bool) -> list[tuple[FakeObserver, FakeProtocol]]:
+def direct_observers(count: int, **kwargs: bool) -> list[tuple[FakeObserver, FakePort]]:
     observers = []
     for _ in range(count):
-        observer, protocol = FakeObserver(wants_sdf=kwargs.get("sdf", False)), FakeProtocol()
-        hub.go_live(observer, after_seq=hub.last_seq, protocol=protocol)
-        observers.append((observer, protocol))
+        observer, port = FakeObserver(wants_sdf=kwargs.get("sdf", False)), FakePort()
+        hub.go_live(observer, after_seq=hub.last_seq, port=port)
+        observers.append((observer, port))
     return observers
 
 
+def a_sigil(cycle: int, *, size: int = 0) -> Sigil:
+    return Sigil(
+        cycle=cycle,
+        moment_id=cycle,
+        sigil_code="x" * size,
+        sigil_phrase="a phrase",
+        is_dream=True,
+        timestamp=timezone.now(),
+        commands=[],
+        images=None,
+    )
+
+
+INLINE_SDF = InlineSdf(width=256, height=256, data=base64.b64encode(b"\x80" * 4).decode())
+
+
 def event(seq: int, *, size: int = 0, sdf: bool = False) -> EncodedEvent:
-    data = {"cycle": seq, "padding": "x" * size}
-    with_sdf = encode_frame("sigil", {**data, "sdf": {"data": "AAAA"}}, seq) if sdf else None
-    return EncodedEvent(seq, "sigil", encode_frame("sigil", data, seq), with_sdf)
+    return EncodedEvent.of(a_sigil(seq, size=size), seq, inline_sdf=INLINE_SDF if sdf else None)
 
 
 @pytest.fixture
 def counted(monkeypatch) -> dict[str, int]:
     """How often an event was turned into JSON text, and text into frame bytes."""
     calls = {"json": 0, "frame": 0}
-    real_encode, real_frame = conductor_module.encode_frame, fanout_module.websocket_frame
+    real_encode, real_prepare = frames_module.encode_frame, daphne_port.prepare
 
     def encode(*args: object) -> str:
         calls["json"] += 1
         return real_encode(*args)
 
-    def frame(text: str) -> bytes:
+    def prepare(text: str) -> bytes:
         calls["frame"] += 1
-        return real_frame(text)
+        return real_prepare(text)
 
-    monkeypatch.setattr(conductor_module, "encode_frame", encode)
-    monkeypatch.setattr(fanout_module, "websocket_frame", frame)
+    monkeypatch.setattr(frames_module, "encode_frame", encode)
+    monkeypatch.setattr(daphne_port, "prepare", prepare)
     return calls
 
 
@@ -133,20 +148,19 @@ async def test_each_event_is_serialized_once_whatever_the_number_of_observers(ob
     plain = direct_observers(observers // 2)
     with_sdf = direct_observers(observers - observers // 2, sdf=True)
 
-    sdf = {"width": 2, "height": 2, "data": base64.b64encode(b"\x80" * 4).decode()}
-    await conductor.broadcast("sigil", {"cycle": 7, "isDream": True}, inline_sdf=sdf)
+    await conductor.broadcast(a_sigil(7), inline_sdf=INLINE_SDF)
     assert counted == {"json": 2, "frame": 2}  # with and without the distance field
-    await conductor.broadcast("mindMoment", {"cycle": 7})
+    await conductor.broadcast(CycleStarted(cycle=7, percept_count=0))
     assert counted == {"json": 3, "frame": 3}
 
     for _, protocol in plain:
         sigil, moment = protocol.frames()
         assert "sdf" not in sigil["data"]
-        assert moment["event"] == "mindMoment"
+        assert moment["event"] == "cycleStarted"
     for _, protocol in with_sdf:
-        assert protocol.frames()[0]["data"]["sdf"] == sdf
+        assert protocol.frames()[0]["data"]["sdf"] == INLINE_SDF.wire()
     # The very same bytes went to every observer of a variant.
-    assert len({id(protocol.transport.written[0]) for _, protocol in plain}) == 1
+    assert len({id(protocol.written[0]) for _, protocol in plain}) == 1
 
 
 async def test_every_observer_gets_every_event_in_seq_order():
@@ -159,8 +173,8 @@ async def test_every_observer_gets_every_event_in_seq_order():
 
 async def test_a_stalled_observer_is_closed_with_4408_and_holds_back_no_one(settings):
     settings.DREAMS_OBSERVER_BACKLOG_BYTES = 10_000
-    stalled_observer, stalled = FakeObserver(), FakeProtocol(stalled=True)
-    hub.go_live(stalled_observer, after_seq=0, protocol=stalled)
+    stalled_observer, stalled = FakeObserver(), FakePort(stalled=True)
+    hub.go_live(stalled_observer, after_seq=0, port=stalled)
     others = direct_observers(100)
 
     for seq in range(1, 21):
@@ -169,7 +183,7 @@ async def test_a_stalled_observer_is_closed_with_4408_and_holds_back_no_one(sett
     # Five frames of 2 KB leave more than 10,000 bytes unsent: at the sixth it is closed,
     # and written no more.
     assert stalled.closed_with == CLOSE_TOO_SLOW
-    assert len(stalled.transport.written) == 5
+    assert len(stalled.written) == 5
     assert stalled_observer not in hub
     for _, protocol in others:
         assert [frame["seq"] for frame in protocol.frames()] == list(range(1, 21))
@@ -232,7 +246,7 @@ async def test_events_during_the_snapshot_follow_it_without_gap_or_duplicate(mon
         # The lease says seq 10; two more events are broadcast while it is read.
         await hub.dispatch(event(11))
         await hub.dispatch(event(12))
-        return 10, {"state": "DREAMING", "sessions": 0, "lastSigil": None, "conducting": True}
+        return 10, Snapshot(state="DREAMING", sessions=0, last_sigil=None, conducting=True)
 
     monkeypatch.setattr(consumers, "_snapshot_data", snapshot_read)
     observer = await connect("/ws/observe/")
@@ -242,7 +256,7 @@ async def test_events_during_the_snapshot_follow_it_without_gap_or_duplicate(mon
     assert [frame["seq"] for frame in await frames_for(observer)] == [11, 12, 13]
 
     async def ahead(hub_seq: int) -> tuple[int, dict]:
-        return 13, {"state": "DREAMING", "sessions": 0, "lastSigil": None, "conducting": True}
+        return 13, Snapshot(state="DREAMING", sessions=0, last_sigil=None, conducting=True)
 
     monkeypatch.setattr(consumers, "_snapshot_data", ahead)
     late = await connect("/ws/observe/")

@@ -27,13 +27,31 @@ from django.utils import timezone
 
 from dreams.conductor.leader import LEASE_TTL, Snapshot, lease_release, lease_renew, lease_take
 from dreams.conductor.loops import Clock, Timer
-from dreams.conductor.payloads import inline_sdf, mind_moment_data, sigil_data
 from dreams.conductor.state import Action, CognitiveState, Event, Machine, transition
 from dreams.dream_pick import random_sigil_moment
-from dreams.fanout import EncodedEvent, FanOut
 from dreams.models import DreamSettings, MindMoment, SchedulerSource, SessionEndReason
 from dreams.processes import holder_name
-from dreams.realtime import CONDUCTOR_CHANNEL, encode_frame, json_safe, set_local_conductor
+from dreams.realtime.events import (
+    CognitiveStateChanged,
+    CycleCompleted,
+    CycleFailed,
+    CycleStarted,
+    InlineSdf,
+    MindMomentAnnounced,
+    SessionsUpdate,
+    Sigil,
+)
+from dreams.realtime.events import (
+    Event as RealtimeEvent,
+)
+from dreams.realtime.hub import hub
+from dreams.realtime.publish import (
+    BROADCAST,
+    CONDUCTOR_CHANNEL,
+    Broadcaster,
+    event_of,
+    set_local_conductor,
+)
 from dreams.selectors import moment_last_cycle
 from dreams.services.cognition import cognize, moment_from_cognition, pending_percepts, visualize
 from dreams.services.dream_runs import dream_run_claim, dream_run_execute, runs_recover
@@ -124,8 +142,7 @@ class Conductor:
             settings.DREAMS_SCHEDULER_TICK_S if scheduler_tick_s is None else scheduler_tick_s
         )
         self.machine = Machine()
-        self.seq = 0
-        self.fanout = FanOut()
+        self.broadcaster = Broadcaster(hub.dispatch)
         self.last_sigil: tuple[int, bool] | None = None
         self.last_dream_id: int | None = None
         self._lock = asyncio.Lock()
@@ -153,7 +170,16 @@ class Conductor:
             await self._step_down(release=True)
             timing.cancel()
             await asyncio.gather(timing, return_exceptions=True)
-            await self.fanout.close()
+            await self.broadcaster.bus.close()
+
+    @property
+    def seq(self) -> int:
+        """The last broadcast's number."""
+        return self.broadcaster.seq
+
+    @seq.setter
+    def seq(self, value: int) -> None:
+        self.broadcaster.seq = value
 
     def _lease_period(self) -> float:
         if self._failures:
@@ -232,7 +258,7 @@ class Conductor:
         await self._step_down()
         if self.paused != reason:
             self.paused = reason
-            await self.broadcast("cognitiveState", {"state": PAUSED, "reason": reason})
+            await self.broadcast(CognitiveStateChanged(state=PAUSED, reason=reason))
 
     async def _step_down(self, *, release: bool = False) -> None:
         if not self.leading.is_set():
@@ -270,7 +296,7 @@ class Conductor:
             for state in step.states:
                 log = dream_log if state is CognitiveState.DREAMING else cognition_log
                 log.info("State %s (%d sessions).", state, self.machine.sessions)
-                await self.broadcast("cognitiveState", {"state": state})
+                await self.broadcast(CognitiveStateChanged(state=state))
             if step.states:
                 await self._record_snapshot()
 
@@ -321,34 +347,26 @@ class Conductor:
 
     # -- broadcasting -------------------------------------------------------------------
 
-    async def broadcast(self, event: str, data: dict, *, inline_sdf: dict | None = None) -> None:
+    async def broadcast(self, event: RealtimeEvent, *, inline_sdf: InlineSdf | None = None) -> None:
         """Number the event and send it, encoded once (twice for sigils: with and without
         the inline distance field some observers ask for)."""
-        self.seq += 1
-        with_sdf = None
-        if inline_sdf is not None:
-            with_sdf = encode_frame(event, {**data, "sdf": inline_sdf}, self.seq)
-        encoded = EncodedEvent(self.seq, event, encode_frame(event, data, self.seq), with_sdf)
-        try:
-            await self.fanout.publish(encoded)
-        except Exception:
-            logger.exception("Could not deliver %s to observers.", event)
+        await self.broadcaster.broadcast(event, inline_sdf=inline_sdf)
 
     async def _announce_moment(self, moment: MindMoment, *, is_dream: bool) -> None:
-        def payloads() -> tuple[dict, dict, dict]:
+        def events() -> tuple[Sigil, InlineSdf, MindMomentAnnounced]:
             # The distance field takes milliseconds: computed first, so the events'
             # timestamps are taken just before they are broadcast.
-            sdf = inline_sdf(moment)
+            sdf = InlineSdf.of(moment)
             return (
-                sigil_data(moment, is_dream=is_dream),
+                Sigil.of(moment, is_dream=is_dream),
                 sdf,
-                mind_moment_data(moment, is_dream=is_dream),
+                MindMomentAnnounced.of(moment, is_dream=is_dream),
             )
 
-        sigil, sdf, mind_moment = await _in_thread(payloads)()
+        sigil, sdf, mind_moment = await _in_thread(events)()
         self.last_sigil = (moment.pk, is_dream)
-        await self.broadcast("sigil", sigil, inline_sdf=sdf)
-        await self.broadcast("mindMoment", mind_moment)
+        await self.broadcast(sigil, inline_sdf=sdf)
+        await self.broadcast(mind_moment)
         await self._record_snapshot()
 
     # -- the loops ----------------------------------------------------------------------
@@ -371,15 +389,12 @@ class Conductor:
     async def _cognitive_tick(self) -> None:
         percepts = await _in_thread(pending_percepts)()
         cycle = await _in_thread(moment_last_cycle)() + 1
-        await self.broadcast("cycleStarted", {"cycle": cycle, "perceptCount": len(percepts)})
+        await self.broadcast(CycleStarted(cycle=cycle, percept_count=len(percepts)))
         if not percepts:
             await self.broadcast(
-                "cycleCompleted",
-                {
-                    "cycle": cycle,
-                    "skipped": True,
-                    "reason": "No new percepts since the last cycle.",
-                },
+                CycleCompleted(
+                    cycle=cycle, skipped=True, reason="No new percepts since the last cycle."
+                )
             )
             return
         cognition_log.info("[cognition] Cycle %s: cognizing %d percepts.", cycle, len(percepts))
@@ -392,30 +407,25 @@ class Conductor:
         except EngineError as error:
             cognition_log.warning("[cognition] Cycle %s failed: %s", cycle, error.reason)
             await self.broadcast(
-                "cycleFailed",
-                {"cycle": cycle, "reason": error.reason, "message": error.operator_message},
+                CycleFailed(cycle=cycle, reason=error.reason, message=error.operator_message)
             )
         except Exception:
             cognition_log.exception("[cognition] Cycle %s failed unexpectedly.", cycle)
             await self.broadcast(
-                "cycleFailed",
-                {
-                    "cycle": cycle,
-                    "reason": "error",
-                    "message": "The cycle failed; see the server log.",
-                },
+                CycleFailed(
+                    cycle=cycle, reason="error", message="The cycle failed; see the server log."
+                )
             )
         else:
             await self._announce_moment(moment, is_dream=False)
             await self.broadcast(
-                "cycleCompleted",
-                {
-                    "cycle": moment.cycle,
-                    "skipped": False,
-                    "momentId": moment.pk,
-                    "perceptCount": len(percepts),
-                    "durationMs": cognition.call.duration_ms,
-                },
+                CycleCompleted(
+                    cycle=moment.cycle,
+                    skipped=False,
+                    moment_id=moment.pk,
+                    percept_count=len(percepts),
+                    duration_ms=cognition.call.duration_ms,
+                )
             )
         finally:
             await self._apply(Event.CYCLE_FINISHED)
@@ -442,7 +452,7 @@ class Conductor:
         count = await _in_thread(open_session_count)()
         changed = count != self.machine.sessions
         if changed:
-            await self.broadcast("sessionsUpdate", {"count": count})
+            await self.broadcast(SessionsUpdate(count=count))
         await self._apply(Event.SESSIONS_CHANGED, sessions=count)
         if changed:
             await self._record_snapshot()
@@ -491,10 +501,8 @@ class Conductor:
         kind = message.get("type")
         if kind == "sessions.changed":
             await self._sessions_changed()
-        elif kind == "percept.received":
-            await self.broadcast("perceptReceived", message["percept"])
-        elif kind == "broadcast":
-            await self.broadcast(message["event"], message["data"])
+        elif kind == BROADCAST:
+            await self.broadcast(event_of(message))
 
 
 async def sessions_told_they_ended(session_ids: list[str], *, reason: SessionEndReason) -> None:
@@ -511,9 +519,9 @@ async def sessions_told_they_ended(session_ids: list[str], *, reason: SessionEnd
 
 
 async def notify_conductor(message: dict) -> None:
-    """Tell the conductor (wherever it runs) about sessions or percepts. A full channel
+    """Tell the conductor (wherever it runs) that sessions changed. A full channel
     drops the notice: the conductor reconciles sessions from the database each second."""
     try:
-        await get_channel_layer().send(CONDUCTOR_CHANNEL, json_safe(message))
+        await get_channel_layer().send(CONDUCTOR_CHANNEL, message)
     except ChannelFull:
         logger.warning("The conductor's channel is full; it will catch up from the database.")

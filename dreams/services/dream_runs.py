@@ -33,6 +33,7 @@ from dreams.models import (
     DreamSettings,
     MomentKind,
     RunReason,
+    RunStage,
     RunStatus,
     Trigger,
 )
@@ -181,7 +182,7 @@ def _create_locked(fields: dict, status: RunStatus, material_count: int) -> Drea
             with transaction.atomic():
                 return DreamRun.objects.create(
                     status=status,
-                    stage="starting" if running else "queued",
+                    stage=RunStage.STARTING if running else RunStage.QUEUED,
                     holder=holder_name() if running else "",
                     lease_expires_at=now + RUN_LEASE if running else None,
                     material_count=material_count,
@@ -283,7 +284,7 @@ def dream_run_start(
         return _already_running(gated.fields, record=routine_recorded)
     if not force and not dream_is_due(gated.settings, now, besides=run):
         # Another scheduler dreamt in this slot between the cadence check and the lock.
-        return _finish(run, RunStatus.SKIPPED, RunReason.NOT_DUE, stage="done")
+        return _finish(run, RunStatus.SKIPPED, RunReason.NOT_DUE, stage=RunStage.DONE)
     publish("dreamRun", _summary(run))
     return run
 
@@ -310,7 +311,7 @@ def dream_run_claim(*, holder: str) -> DreamRun | None:
         return None
     claimed = DreamRun.objects.filter(pk=queued, status=RunStatus.QUEUED).update(
         status=RunStatus.RUNNING,
-        stage="starting",
+        stage=RunStage.STARTING,
         holder=holder,
         lease_expires_at=timezone.now() + RUN_LEASE,
     )
@@ -355,7 +356,7 @@ def _lease_kept(run: DreamRun) -> Iterator[None]:
         done.set()
 
 
-def _stage(run: DreamRun, stage: str, **fields: object) -> None:
+def _stage(run: DreamRun, stage: RunStage, **fields: object) -> None:
     run.stage = stage
     for name, value in fields.items():
         setattr(run, name, value)
@@ -436,7 +437,7 @@ def _write(run: DreamRun, call: EngineCall[DreamDraft], material: DreamMaterial)
             material_through_cycle=material.through_cycle,
             created_at=now,
         )
-        _finish(run, RunStatus.WRITTEN, review=review, stage="done")
+        _finish(run, RunStatus.WRITTEN, review=review, stage=RunStage.DONE)
     return review
 
 
@@ -469,7 +470,7 @@ def _execute(run: DreamRun) -> DreamRun:
                 f"{material.new_count} new moments; the {len(material.moments)} most salient "
                 "were consolidated."
             )
-        _stage(run, "dreaming", material_count=len(material.moments))
+        _stage(run, RunStage.DREAMING, material_count=len(material.moments))
         call = _dream(selection, material, settings, warnings)
         if run.dry_run:
             outcome = {
@@ -478,8 +479,10 @@ def _execute(run: DreamRun) -> DreamRun:
                 "threads": [thread.name for thread in call.draft.threads],
                 "sigil_phrase": call.draft.sigil_phrase,
             }
-            return _finish(run, RunStatus.WRITTEN, warnings=warnings, outcome=outcome, stage="done")
-        _stage(run, "writing", warnings=warnings)
+            return _finish(
+                run, RunStatus.WRITTEN, warnings=warnings, outcome=outcome, stage=RunStage.DONE
+            )
+        _stage(run, RunStage.WRITING, warnings=warnings)
         _write(run, call, material)
         return run
     except EngineError as error:

@@ -53,16 +53,17 @@ class Command(ProductCommand):
 
         from dreams.conductor.runtime import conduct
         from dreams.consumers import sessions_end_for_shutdown
+        from dreams.realtime import daphne_port
         from dreamsite.asgi import application
-        from dreamsite.daphne_bodies import bound_request_bodies
 
         stop = asyncio.Event()
         running: list[asyncio.Task] = []
         listening: list[bool] = []
 
         def start_conductor() -> None:
-            # Before the reactor runs: every connection gets bounded request bodies.
-            bound_request_bodies(server.http_factory)
+            # Before the reactor runs: observers may use daphne's connections directly,
+            # and every connection gets bounded request bodies.
+            daphne_port.install(server)
             listening.append(True)
             self.stdout.write(f"Serving on http://{host}:{port}/")
             self.stdout.flush()
