@@ -351,6 +351,16 @@ class RunStatus(models.TextChoices):
     ABANDONED = "abandoned", "Abandoned"
 
 
+class RunStage(models.TextChoices):
+    """Where an active run is: recorded as the run service goes, read by the dashboard."""
+
+    QUEUED = "queued", "Queued"
+    STARTING = "starting", "Starting"
+    DREAMING = "dreaming", "Dreaming"
+    WRITING = "writing", "Writing"
+    DONE = "done", "Done"
+
+
 class RunReason(models.TextChoices):
     NOT_DUE = "not_due", "Not due yet"
     DISABLED = "disabled", "Dreaming is turned off"
@@ -411,7 +421,7 @@ class DreamRun(models.Model):
     model = models.CharField(max_length=200, blank=True)
     force = models.BooleanField(default=False)
     dry_run = models.BooleanField(default=False)
-    stage = models.CharField(max_length=20, blank=True)
+    stage = models.CharField(max_length=20, choices=RunStage.choices, blank=True)
     material_count = models.PositiveIntegerField(default=0)
     warnings = models.JSONField(default=list, blank=True)
     outcome = models.JSONField(

@@ -37,7 +37,7 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from dreams.dream_run_data import dream_run_data
-from dreams.models import DreamRun, RunReason, RunStatus, SchedulerSource, Trigger
+from dreams.models import DreamRun, RunReason, RunStage, RunStatus, SchedulerSource, Trigger
 from dreams.processes import holder_name
 from dreams.services.dream_runs import (
     RunInterrupted,
@@ -102,7 +102,7 @@ class _Progress(threading.Thread):
 
     def run(self) -> None:
         try:
-            stage = "starting"
+            stage = RunStage.STARTING
             while not self.done.wait(PROGRESS_INTERVAL_S):
                 with suppress(DatabaseError):  # a busy database only delays the display
                     stage = (
