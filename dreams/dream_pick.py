@@ -6,9 +6,8 @@ Method, rejection sampling over the id range:
 1. One query reads the lowest and the highest id among moments with a sigil. The partial
    index ``moment_sigil_idx`` answers each end in O(log n).
 2. A round draws candidate ids independently and uniformly from [lowest, highest]. One query
-   probes them all by primary key (``id IN (...)``) and returns, of those that exist, have a
-   sigil and are not ``exclude_id``, the one drawn first (ordered by position in the draw,
-   ``LIMIT 1``), so only that row's columns travel.
+   probes them all by primary key (``id IN (...)``); of those that exist, have a sigil and
+   are not ``exclude_id``, the one drawn first is the pick.
 3. A round that draws nothing usable is followed by a bigger one; after the last round an
    exact method takes over: count the usable moments and read the one at a random OFFSET.
 
@@ -37,7 +36,8 @@ writes. Database errors propagate: the dream loop logs them and carries on.
 
 import random
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Subquery
 
 from dreams.models import MindMoment
 
@@ -94,36 +94,18 @@ def random_sigil_moment(
 
 
 class _SigilMoments:
-    """The pick's two reads, in SQL of their own, with the row made into a model as the ORM
-    would make it: compiling the ORM's equivalent (a CASE of many WHENs above all) or
-    setting up a raw queryset takes longer than running the queries."""
+    """The pick's two reads, as querysets over the partial index ``moment_sigil_idx``."""
 
     def __init__(self, using: str) -> None:
-        self.using = using
-        self.connection = connections[using]
-        ops = self.connection.ops
-        quote = ops.quote_name
-        meta = MindMoment._meta
-        self.table = quote(meta.db_table)
-        self.id = quote(meta.pk.column)
-        self.has_sigil = quote(meta.get_field("has_sigil").column)
-        fields = [meta.get_field(name) for name in DREAM_FIELDS]
-        self.columns = ", ".join(quote(field.column) for field in fields)
-        # What the ORM applies to each value it reads (e.g. text to datetime on SQLite).
-        self.conversions = []
-        for field in fields:
-            column = field.get_col(meta.db_table)
-            converters = ops.get_db_converters(column) + field.get_db_converters(self.connection)
-            self.conversions.append((column, converters))
-        # Two LIMIT 1 scans of the partial index rather than MIN() and MAX() together:
-        # SQLite reads only an end of the index for a lone MIN or MAX, all of it for both.
-        ascending = f"SELECT {self.id} FROM {self.table} WHERE {self.has_sigil} ORDER BY {self.id}"  # noqa: S608
-        self.id_range_sql = f"SELECT ({ascending} LIMIT 1), ({ascending} DESC LIMIT 1)"
+        # No ordering: the model's default (newest cycle first) would sort every read.
+        self.moments = MindMoment.objects.using(using).filter(has_sigil=True).order_by()
 
     def id_range(self) -> tuple[int, int] | tuple[None, None]:
-        with self.connection.cursor() as cursor:
-            cursor.execute(self.id_range_sql)
-            return cursor.fetchone()
+        # Two LIMIT 1 scans of the partial index in one read rather than Min() and Max():
+        # SQLite reads only an end of the index for a lone MIN or MAX, all of it for both.
+        highest = Subquery(self.moments.order_by("-pk").values("pk")[:1])
+        ends = self.moments.order_by("pk").values_list("pk", highest)[:1]
+        return next(iter(ends), (None, None))
 
     def first_drawn(self, candidates: list[int]) -> MindMoment | None:
         """Of the candidates that are moments with a sigil, the one drawn first."""
@@ -131,25 +113,14 @@ class _SigilMoments:
         distinct = list(dict.fromkeys(candidates))
         if not distinct:
             return None
-        placeholders = ", ".join(["%s"] * len(distinct))
-        draw_order = " ".join(f"WHEN %s THEN {position}" for position in range(len(distinct)))
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {self.columns} FROM {self.table} "  # noqa: S608 - no input in the text
-                f"WHERE {self.has_sigil} AND {self.id} IN ({placeholders}) "
-                f"ORDER BY CASE {self.id} {draw_order} END LIMIT 1",
-                distinct * 2,
-            )
-            row = cursor.fetchone()
-        return None if row is None else self._moment(row)
-
-    def _moment(self, row: tuple) -> MindMoment:
-        values = []
-        for value, (column, converters) in zip(row, self.conversions, strict=True):
-            for convert in converters:
-                value = convert(value, column, self.connection)
-            values.append(value)
-        return MindMoment.from_db(self.using, DREAM_FIELDS, values)
+        # The usable candidates come back in one read (a round's worth of small rows at
+        # most) and the draw order is applied here: ordering by it in SQL takes a CASE of
+        # as many WHENs as candidates, which costs more to build than the rows to read.
+        found = {
+            moment.pk: moment
+            for moment in self.moments.filter(pk__in=distinct).only(*DREAM_FIELDS)
+        }
+        return next((found[pk] for pk in distinct if pk in found), None)
 
 
 def _exact_pick(using: str, exclude_id: int | None, rng: random.Random) -> MindMoment | None:

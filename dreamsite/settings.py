@@ -4,6 +4,7 @@ Every variable is documented in `.env.example`. The embedded default needs none 
 them: SQLite in `var/`, the in-memory channel layer, the offline engine.
 """
 
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -52,6 +53,9 @@ INSTALLED_APPS = [
     "engines",
     "setup_wizard",
 ]
+# The benchmarks' commands (manage.py bench_*) in a checkout; the wheel has no benchmarks.
+if find_spec("benchmarks") is not None:
+    INSTALLED_APPS.append("benchmarks")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connections
 from scipy.stats import chisquare
 
-from dreams.bench_pick import DEFAULT_POSTGRES_URL, postgres_location, postgres_reachable
+from benchmarks.dream_pick import DEFAULT_POSTGRES_URL, postgres_location, postgres_reachable
 from dreams.dream_pick import DREAM_FIELDS, ROUND_SIZES, random_sigil_moment
 from dreams.models import MindMoment
 from dreams.realtime.events import MindMomentAnnounced, Sigil

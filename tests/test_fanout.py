@@ -14,8 +14,8 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
+from benchmarks.fanout import BenchOptions, ObserverClient, run_bench
 from dreams import consumers
-from dreams.bench_fanout import BenchOptions, ObserverClient, run_bench
 from dreams.conductor.conductor import Conductor, Timing
 from dreams.realtime import daphne_port
 from dreams.realtime import frames as frames_module
@@ -374,7 +374,7 @@ async def test_under_daphne_a_stalled_observer_is_closed_with_4408_and_others_ke
         await asyncio.sleep(0.1)
 
     sink_loop = asyncio.get_running_loop()
-    from dreams.bench_fanout import ClientSink
+    from benchmarks.fanout import ClientSink
 
     sink = ClientSink()
     keeping_up = []

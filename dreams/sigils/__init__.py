@@ -6,7 +6,7 @@ Source code (a small subset of the canvas 2D API) becomes a normalized command l
 
 The names below are loaded from their modules on first use: parsing a sigil (which every
 engine contract does) must not pull in numpy and Pillow for the renderers, and the
-benchmark (``dreams.sigils.bench``) is never imported by the package itself.
+benchmark (``benchmarks/sigils.py``, outside the product) is never imported by it.
 """
 
 from importlib import import_module

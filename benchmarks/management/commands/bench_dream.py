@@ -8,7 +8,7 @@ from argparse import SUPPRESS, ArgumentParser
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import MaxValueValidator
 
-from dreams.bench import (
+from benchmarks.dream_run import (
     BASELINE_COUNT,
     DEFAULT_COUNT,
     TARGET_S,

@@ -4,7 +4,7 @@ from argparse import ArgumentParser
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dreams.sigils.bench import BASELINE_NAME, run_benchmark
+from benchmarks.sigils import BASELINE_NAME, run_benchmark
 
 
 class Command(BaseCommand):

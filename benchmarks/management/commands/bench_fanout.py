@@ -1,11 +1,11 @@
 """`manage.py bench_fanout`: observers over real sockets, delay and loss, against the targets
-(the work is in dreams.bench_fanout)."""
+(the work is in benchmarks.fanout)."""
 
 from argparse import ArgumentParser
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dreams.bench_fanout import DEFAULT_REDIS_URL, MODES, BenchOptions, run_bench
+from benchmarks.fanout import DEFAULT_REDIS_URL, MODES, BenchOptions, run_bench
 
 
 class Command(BaseCommand):

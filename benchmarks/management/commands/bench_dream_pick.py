@@ -6,7 +6,7 @@ from argparse import ArgumentParser, ArgumentTypeError
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dreams.bench_pick import (
+from benchmarks.dream_pick import (
     BACKENDS,
     DEFAULT_POSTGRES_URL,
     DEFAULT_SIZES,
