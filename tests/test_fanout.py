@@ -354,16 +354,9 @@ def close_code_after_backlog(sock: socket.socket, timeout: float) -> int | None:
     return None
 
 
-@pytest.mark.slow
-async def test_under_daphne_a_stalled_observer_is_closed_with_4408_and_others_keep_pace(
-    children: Children, tmp_path: Path
-):
-    env = child_env(
-        tmp_path,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-        DREAM_CYCLE_MS="50",
-        DREAMS_OBSERVER_BACKLOG_BYTES="32768",
-    )
+async def serve_dreams(children: Children, tmp_path: Path, **env_vars: str) -> tuple:
+    """`manage.py serve` (real daphne) on a free port, with three seeded moments."""
+    env = child_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}", **env_vars)
     manage(env, "migrate", "--noinput", "--verbosity", "0")
     manage(env, "seed_moments", "--count", "3")
     port = free_port()
@@ -372,6 +365,47 @@ async def test_under_daphne_a_stalled_observer_is_closed_with_4408_and_others_ke
     while not accepts_connections(port):
         assert server.alive() and time.monotonic() < deadline, server.log()
         await asyncio.sleep(0.1)
+    return server, port
+
+
+def assert_on_the_fast_path(server) -> None:
+    """The server wrote to its observers through daphne's connections: it says so once, and
+    never that an observer fell back to the ASGI path (dreams.realtime.daphne_port)."""
+    log = server.log()
+    assert daphne_port.FALLBACK_COPY not in log, log
+    assert daphne_port.FAST_PATH_COPY in log, log
+
+
+async def test_under_daphne_observers_are_written_to_on_the_fast_path(
+    children: Children, tmp_path: Path
+):
+    """Fails when the fast path is not in use (a daphne, Twisted or autobahn upgrade that
+    renamed an internal, a middleware wrapping `send`): the ASGI path would deliver the
+    same frames, only slower."""
+    server, port = await serve_dreams(children, tmp_path, DREAM_CYCLE_MS="50")
+    from benchmarks.fanout import ClientSink
+
+    sink = ClientSink()
+    client = ObserverClient("127.0.0.1", port, "/ws/observe/", sink)
+    loop = asyncio.get_running_loop()
+    await loop.create_connection(lambda: client, "127.0.0.1", port)
+    await asyncio.wait_for(client.opened, 10)
+    deadline = time.monotonic() + 10
+    while len(client.seqs) < 3:
+        assert time.monotonic() < deadline, server.log()
+        await asyncio.sleep(0.05)
+    assert client.transport is not None
+    client.transport.close()
+    assert_on_the_fast_path(server)
+
+
+@pytest.mark.slow
+async def test_under_daphne_a_stalled_observer_is_closed_with_4408_and_others_keep_pace(
+    children: Children, tmp_path: Path
+):
+    server, port = await serve_dreams(
+        children, tmp_path, DREAM_CYCLE_MS="50", DREAMS_OBSERVER_BACKLOG_BYTES="32768"
+    )
 
     sink_loop = asyncio.get_running_loop()
     from benchmarks.fanout import ClientSink
@@ -403,6 +437,7 @@ async def test_under_daphne_a_stalled_observer_is_closed_with_4408_and_others_ke
         client.transport.close()
     # Not held back: their worst delay is far below the seconds the stalled one lagged.
     assert max(sink.delay_s) < 2.0
+    assert_on_the_fast_path(server)
 
 
 @pytest.mark.slow

@@ -47,6 +47,9 @@ logger = logging.getLogger(__name__)
 # to the ASGI path although daphne serves them. Read by tests and the bench.
 stats = {"fast_path": 0, "fast_path_fallbacks": 0}
 
+FAST_PATH_COPY = "Observers are written to through daphne's connections (the fast path)."
+FALLBACK_COPY = "Observers fall back to the slower ASGI path"
+
 _server: Any = None  # daphne's Server, once `install` has run
 _warned = False
 
@@ -82,8 +85,8 @@ def _fall_back(reason: str) -> None:
     if not _warned:
         _warned = True
         logger.warning(
-            "Observers fall back to the slower ASGI path (%s): check the daphne, Twisted and "
-            "autobahn versions against pyproject.toml.",
+            "%s (%s): check the daphne, Twisted and autobahn versions against pyproject.toml.",
+            FALLBACK_COPY,
             reason,
         )
 
@@ -116,6 +119,8 @@ def connection_for(send: Callable[..., Any]) -> "Port | None":
         _fall_back(f"an internal is missing: {error}")
         return None
     stats["fast_path"] += 1
+    if stats["fast_path"] == 1:
+        logger.info(FAST_PATH_COPY)
     return port
 
 
