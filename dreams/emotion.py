@@ -3,9 +3,14 @@
 import colorsys
 import math
 
+# The one declaration of the circumplex's range: models, engine contracts, API filters and
+# socket frames take their bounds from here.
+CIRCUMPLEX_MIN = -1.0
+CIRCUMPLEX_MAX = 1.0
+
 
 def clamp_unit(value: float) -> float:
-    return max(-1.0, min(1.0, value))
+    return max(CIRCUMPLEX_MIN, min(CIRCUMPLEX_MAX, value))
 
 
 def circumplex_colour(valence: float, arousal: float) -> str:

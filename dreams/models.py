@@ -16,9 +16,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN
 from dreamsite.validators import validate_clean_text
 
-CIRCUMPLEX_VALIDATORS = [MinValueValidator(-1.0), MaxValueValidator(1.0)]
+CIRCUMPLEX_VALIDATORS = [MinValueValidator(CIRCUMPLEX_MIN), MaxValueValidator(CIRCUMPLEX_MAX)]
 COLOUR_VALIDATOR = RegexValidator(r"^#[0-9a-f]{6}$", "A colour is #rrggbb in lower-case hex.")
 
 
@@ -123,8 +124,8 @@ class MindMoment(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(valence__gte=-1.0, valence__lte=1.0)
-                & Q(arousal__gte=-1.0, arousal__lte=1.0),
+                condition=Q(valence__gte=CIRCUMPLEX_MIN, valence__lte=CIRCUMPLEX_MAX)
+                & Q(arousal__gte=CIRCUMPLEX_MIN, arousal__lte=CIRCUMPLEX_MAX),
                 name="moment_circumplex_in_range",
             ),
             models.CheckConstraint(condition=Q(cycle__gte=0), name="moment_cycle_not_negative"),

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN
 from dreams.text import text_problem
 
-_UNIT = {"type": "number", "minimum": -1, "maximum": 1}
+_UNIT = {"type": "number", "minimum": CIRCUMPLEX_MIN, "maximum": CIRCUMPLEX_MAX}
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 2000}
 
 START_SESSION = {

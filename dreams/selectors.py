@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import django_filters
 from django.db.models import Count, F, Max, Q, QuerySet
 
+from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN
 from dreams.models import (
     ACTIVE_RUN_STATUSES,
     SETTABLE_FIELDS,
@@ -38,16 +39,16 @@ class MomentFilter(django_filters.FilterSet):
         coerce=lambda value: value == "true",
     )
     valence_min = django_filters.NumberFilter(
-        field_name="valence", lookup_expr="gte", min_value=-1, max_value=1
+        field_name="valence", lookup_expr="gte", min_value=CIRCUMPLEX_MIN, max_value=CIRCUMPLEX_MAX
     )
     valence_max = django_filters.NumberFilter(
-        field_name="valence", lookup_expr="lte", min_value=-1, max_value=1
+        field_name="valence", lookup_expr="lte", min_value=CIRCUMPLEX_MIN, max_value=CIRCUMPLEX_MAX
     )
     arousal_min = django_filters.NumberFilter(
-        field_name="arousal", lookup_expr="gte", min_value=-1, max_value=1
+        field_name="arousal", lookup_expr="gte", min_value=CIRCUMPLEX_MIN, max_value=CIRCUMPLEX_MAX
     )
     arousal_max = django_filters.NumberFilter(
-        field_name="arousal", lookup_expr="lte", min_value=-1, max_value=1
+        field_name="arousal", lookup_expr="lte", min_value=CIRCUMPLEX_MIN, max_value=CIRCUMPLEX_MAX
     )
     q = django_filters.CharFilter(method="filter_text", max_length=200, label="Text search")
 

@@ -13,10 +13,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN
 from dreams.sigils import SigilSyntaxError, parse_sigil
 from dreams.text import clean_text
 
-Unit = Annotated[float, Field(ge=-1.0, le=1.0)]
+Unit = Annotated[float, Field(ge=CIRCUMPLEX_MIN, le=CIRCUMPLEX_MAX)]
 # Engine output is text like any other input: no lone surrogates, NUL or control characters.
 Clean = AfterValidator(clean_text)
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dreams.emotion import circumplex_colour
+from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN, circumplex_colour
 from dreams.models import MindMoment, MomentKind
 from dreams.selectors import moment_last_cycle
 from dreams.sigils import generate_sigil
@@ -106,8 +106,8 @@ def _seed_values(rng: random.Random, *, seed: int, index: int) -> dict[str, obje
     sigil = generate_sigil(f"{seed}:{index}:{phrase}")
     # Triangular draws spread readings over the whole circumplex but favour the middle,
     # as real readings do.
-    valence = round(rng.triangular(-1.0, 1.0, 0.0), 3)
-    arousal = round(rng.triangular(-1.0, 1.0, 0.0), 3)
+    valence = round(rng.triangular(CIRCUMPLEX_MIN, CIRCUMPLEX_MAX, 0.0), 3)
+    arousal = round(rng.triangular(CIRCUMPLEX_MIN, CIRCUMPLEX_MAX, 0.0), 3)
     visual, audio = [], []
     if rng.random() < 0.35:
         visual = [{"description": rng.choice(_SCENES).format(thing=thing)}]
