@@ -6,7 +6,7 @@ The middleware refuses at once on a Content-Length over the limit; otherwise it 
 bytes of the `http.request` messages as they arrive, holding at most the limit, and answers
 413 as soon as the count passes it, so Django never reads a body over the limit. It cannot
 bound what the server buffered before calling it: daphne receives a whole body before it
-calls the application (docs/scaling.md, "Request bodies"), which `dreamsite.daphne_bodies`
+calls the application (docs/scaling.md, "Request bodies"), which `dreams.realtime.daphne_port`
 prevents under `manage.py serve`, and a proxy's `client_max_body_size` under plain daphne.
 """
 
