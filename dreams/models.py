@@ -17,8 +17,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN
+from dreams.processes import HOLDER_MAX_LENGTH
 from dreamsite.validators import validate_clean_text
 
+# Every lease holder (conductor, dream run, scheduler check) is named by processes.holder_name.
+HOLDER_HELP = "host:pid:random, from dreams.processes.holder_name"
 CIRCUMPLEX_VALIDATORS = [MinValueValidator(CIRCUMPLEX_MIN), MaxValueValidator(CIRCUMPLEX_MAX)]
 COLOUR_VALIDATOR = RegexValidator(r"^#[0-9a-f]{6}$", "A colour is #rrggbb in lower-case hex.")
 
@@ -428,7 +431,7 @@ class DreamRun(models.Model):
     outcome = models.JSONField(
         default=dict, blank=True, help_text="What a dry run would have written."
     )
-    holder = models.CharField(max_length=120, blank=True, help_text="Host and process.")
+    holder = models.CharField(max_length=HOLDER_MAX_LENGTH, blank=True, help_text=HOLDER_HELP)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     review = models.OneToOneField(
         DreamReview, null=True, blank=True, on_delete=models.SET_NULL, related_name="run"
@@ -499,7 +502,7 @@ class ConductorLease(models.Model):
     SINGLETON_ID = 1
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
-    holder = models.CharField(max_length=120)
+    holder = models.CharField(max_length=HOLDER_MAX_LENGTH, help_text=HOLDER_HELP)
     expires_at = models.DateTimeField()
     state = models.CharField(max_length=12, blank=True)
     sessions = models.PositiveIntegerField(default=0)
@@ -531,7 +534,7 @@ class SchedulerHeartbeat(models.Model):
     source = models.CharField(max_length=10, choices=SchedulerSource.choices, unique=True)
     interval_s = models.PositiveIntegerField(help_text="How often this scheduler checks.")
     checked_at = models.DateTimeField()
-    holder = models.CharField(max_length=120, blank=True, help_text="Host and process.")
+    holder = models.CharField(max_length=HOLDER_MAX_LENGTH, blank=True, help_text=HOLDER_HELP)
     outcome = models.CharField(max_length=40, blank=True, help_text="What the last check did.")
 
     def __str__(self) -> str:

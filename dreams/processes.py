@@ -5,7 +5,7 @@ import os
 import secrets
 import socket
 
-HOLDER_MAX_LENGTH = 120
+HOLDER_MAX_LENGTH = 120  # the holder columns' width; holder_name() always fits
 
 
 def holder_name() -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from dreams.models import DreamRun, RunStatus, SchedulerHeartbeat, SchedulerSource, Trigger
-from dreams.processes import HOLDER_MAX_LENGTH, holder_name
+from dreams.processes import holder_name
 from dreams.services.dream_runs import dream_run_execute, dream_run_start
 
 
@@ -24,7 +24,7 @@ def scheduler_heartbeat(
         defaults={
             "interval_s": interval_s,
             "checked_at": at or timezone.now(),
-            "holder": holder_name()[:HOLDER_MAX_LENGTH],
+            "holder": holder_name(),
             "outcome": outcome[:40],
         },
     )
