@@ -73,10 +73,15 @@ MIDDLEWARE = [
 ROOT_URLCONF = "dreamsite.urls"
 ASGI_APPLICATION = "dreamsite.asgi.application"
 
+# The pages' templates: templates/ in a checkout, dreamsite/templates in an installed wheel
+# (setup.py ships the one as the other).
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+if not TEMPLATES_DIR.is_dir():
+    TEMPLATES_DIR = BASE_DIR / "templates"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [TEMPLATES_DIR],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
