@@ -8,7 +8,7 @@ SEED_COUNT ?= 500
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev browser lint bench clean
+.PHONY: run test install install-dev browser lint bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +16,12 @@ $(BIN)/python:
 
 # The provider SDKs are an optional extra of the package; the product installs them so
 # that setting a key is all it takes to use a hosted engine.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[providers]'
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[providers]'
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml constraints.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
 # The page tests drive Debian's chromium through Playwright; it is installed from Debian's
@@ -69,6 +69,13 @@ test: install-dev browser
 
 bench: install
 	$(BIN)/python manage.py bench_sigils
+
+# The versions the suite passed with (every installed package but the project itself),
+# which `make run` and `make test` install: after upgrading a dependency in .venv and
+# running `make test`, record them here.
+lock: install-dev
+	{ echo "# pip freeze of .venv after make test passed; regenerate with make lock."; \
+	  $(BIN)/pip freeze --exclude-editable | grep -viE '^dreams( |=|@)'; } > constraints.txt
 
 clean:
 	rm -rf $(VENV) var/static
