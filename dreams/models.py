@@ -5,7 +5,7 @@ images are served with immutable caching), so the admin shows it read-only.
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -195,9 +195,29 @@ def loop_timing_field(name: str, help_text: str) -> models.PositiveIntegerField:
 
 @dataclass(frozen=True)
 class LoopTiming:
+    """The conductor's loop timing, in milliseconds (and, for its timer, in seconds)."""
+
     cognitive_cycle_ms: int
     dream_cycle_ms: int
     session_timeout_ms: int
+    # Not stored: the environment's (DREAM_START_DELAY_MS).
+    dream_start_delay_ms: int = field(default_factory=lambda: settings.DREAM_START_DELAY_MS)
+
+    @property
+    def cognitive_cycle_s(self) -> float:
+        return self.cognitive_cycle_ms / 1000
+
+    @property
+    def dream_cycle_s(self) -> float:
+        return self.dream_cycle_ms / 1000
+
+    @property
+    def session_timeout_s(self) -> float:
+        return self.session_timeout_ms / 1000
+
+    @property
+    def dream_start_delay_s(self) -> float:
+        return self.dream_start_delay_ms / 1000
 
 
 # The fields an operator may set by name (the command line, the settings API).

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from benchmarks.fanout import BenchOptions, ObserverClient, run_bench
 from dreams import consumers
-from dreams.conductor.conductor import Conductor, Timing
+from dreams.conductor.conductor import Conductor
+from dreams.models import LoopTiming
 from dreams.realtime import daphne_port
 from dreams.realtime import frames as frames_module
 from dreams.realtime.events import (
@@ -144,7 +145,7 @@ def counted(monkeypatch) -> dict[str, int]:
 
 @pytest.mark.parametrize("observers", [10, 2_000])
 async def test_each_event_is_serialized_once_whatever_the_number_of_observers(observers, counted):
-    conductor = Conductor(timing=Timing(1, 1, 1, 60), holder="fanout-test")
+    conductor = Conductor(timing=LoopTiming(1000, 1000, 60000, 1000), holder="fanout-test")
     plain = direct_observers(observers // 2)
     with_sdf = direct_observers(observers - observers // 2, sdf=True)
 
@@ -272,7 +273,7 @@ async def test_observers_joining_while_the_conductor_dreams_see_contiguous_seq()
     for cycle in range(1, 4):
         await database_sync_to_async(make_moment)(cycle=cycle)
     stop = asyncio.Event()
-    conductor = Conductor(timing=Timing(60, 0.05, 0.05, 60), holder="fanout-test")
+    conductor = Conductor(timing=LoopTiming(60000, 50, 60000, 50), holder="fanout-test")
     task = asyncio.create_task(conductor.run(stop))
     await asyncio.wait_for(conductor.leading.wait(), 5)
     observers = []

@@ -9,9 +9,8 @@ from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.test import Client
 
-from dreams.conductor.conductor import Timing
 from dreams.health import HealthStatus, dream_health
-from dreams.models import Cadence, DreamSettings, RunReason, RunStatus, Trigger
+from dreams.models import Cadence, DreamSettings, LoopTiming, RunReason, RunStatus, Trigger
 from dreams.services.dream_runs import run_dream
 from dreams.services.dream_settings import dream_settings_update, loop_timing_update
 from dreams.services.seeding import moments_seed
@@ -386,9 +385,9 @@ def test_the_health_api_reports_setup_not_finished(client):
 def test_loop_timing_comes_from_the_database_else_from_the_environment(settings):
     settings.COGNITIVE_CYCLE_MS, settings.DREAM_CYCLE_MS = 5000, 20000
     settings.SESSION_TIMEOUT_MS, settings.DREAM_START_DELAY_MS = 60000, 1000
-    assert Timing.from_settings() == Timing(5.0, 20.0, 1.0, 60.0)
+    assert DreamSettings.load().loop_timing == LoopTiming(5000, 20000, 60000, 1000)
     loop_timing_update(cognitive_cycle_ms=800, dream_cycle_ms=None, session_timeout_ms=9000)
-    assert Timing.from_settings() == Timing(0.8, 20.0, 1.0, 9.0)
+    assert DreamSettings.load().loop_timing == LoopTiming(800, 20000, 9000, 1000)
 
 
 def test_loop_timing_out_of_range_is_refused_by_the_service():

@@ -15,7 +15,6 @@ so it resumes within a few seconds of the database answering again. Every period
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -29,7 +28,13 @@ from dreams.conductor.leader import LEASE_TTL, Snapshot, lease_release, lease_re
 from dreams.conductor.loops import Clock, Timer
 from dreams.conductor.state import Action, CognitiveState, Event, Machine, transition
 from dreams.dream_pick import random_sigil_moment
-from dreams.models import DreamSettings, MindMoment, SchedulerSource, SessionEndReason
+from dreams.models import (
+    DreamSettings,
+    LoopTiming,
+    MindMoment,
+    SchedulerSource,
+    SessionEndReason,
+)
 from dreams.processes import holder_name
 from dreams.realtime.events import (
     CognitiveStateChanged,
@@ -85,24 +90,10 @@ DATABASE_PAUSE_COPY = "Paused: the database is not answering. The mind resumes w
 LEADING_JOBS = ("reaper", "worker", "scheduler", "dream-loop", "cognitive-loop", "dream-delay")
 
 
-@dataclass(frozen=True)
-class Timing:
-    cognitive_cycle_s: float
-    dream_cycle_s: float
-    dream_start_delay_s: float
-    session_timeout_s: float
-
-    @classmethod
-    def from_settings(cls) -> "Timing":
-        """The live loop timing stored by setup (or the environment's), read from the
-        database: call it in a worker thread."""
-        loop = DreamSettings.load().loop_timing
-        return cls(
-            loop.cognitive_cycle_ms / 1000,
-            loop.dream_cycle_ms / 1000,
-            settings.DREAM_START_DELAY_MS / 1000,
-            loop.session_timeout_ms / 1000,
-        )
+def _stored_timing() -> LoopTiming:
+    """The live loop timing stored by setup (or the environment's), read from the
+    database: call it in a worker thread."""
+    return DreamSettings.load().loop_timing
 
 
 def _in_thread(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
@@ -127,7 +118,7 @@ class Conductor:
     def __init__(
         self,
         *,
-        timing: Timing | None = None,
+        timing: LoopTiming | None = None,
         holder: str | None = None,
         clock: Clock | None = None,
         scheduler_tick_s: float | None = None,
@@ -135,7 +126,7 @@ class Conductor:
         # Without a fixed timing, the stored one is read when leading starts and then by
         # the reaper each second, so setup's changes apply without a restart.
         self._live_timing = timing is None
-        self.timing = timing or Timing(0, 0, 0, 0)
+        self.timing = timing or LoopTiming(0, 0, 0, 0)
         self.holder = holder or holder_name()
         self.timer = Timer(clock)
         self.scheduler_tick_s = (
@@ -228,7 +219,7 @@ class Conductor:
     async def _lead(self, *, previous_seq: int) -> None:
         # Every read comes first: should one fail, nothing has changed yet, and the next
         # tick takes the lease (still ours) and tries again.
-        timing = await _in_thread(Timing.from_settings)() if self._live_timing else self.timing
+        timing = await _in_thread(_stored_timing)() if self._live_timing else self.timing
         recovered = await _in_thread(runs_recover)()
         sessions = await _in_thread(open_session_count)()
         if recovered:
@@ -461,7 +452,7 @@ class Conductor:
         """End silent sessions, and reconcile the session count with the database: the
         consumers' notices are only a shortcut, so a lost one costs a second at most."""
         if self._live_timing:
-            self._retime(await _in_thread(Timing.from_settings)())
+            self._retime(await _in_thread(_stored_timing)())
         cutoff = timezone.now() - timezone.timedelta(seconds=self.timing.session_timeout_s)
         expired = await _in_thread(sessions_expire)(inactive_since=cutoff)
         if expired:
@@ -470,7 +461,7 @@ class Conductor:
         if await _in_thread(open_session_count)() != self.machine.sessions:
             await self._sessions_changed()
 
-    def _retime(self, timing: Timing) -> None:
+    def _retime(self, timing: LoopTiming) -> None:
         if timing == self.timing:
             return
         logger.info(
