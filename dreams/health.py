@@ -87,18 +87,18 @@ class DreamHealth:
         return LABELS[self.status]
 
 
-def _local(moment: datetime, settings: DreamSettings) -> str:
-    return date_format(moment.astimezone(settings.zone), "DATETIME_FORMAT")
+def _local(moment: datetime, dream_settings: DreamSettings) -> str:
+    return date_format(moment.astimezone(dream_settings.zone), "DATETIME_FORMAT")
 
 
 def dream_is_due(
-    settings: DreamSettings, now: datetime, *, besides: DreamRun | None = None
+    dream_settings: DreamSettings, now: datetime, *, besides: DreamRun | None = None
 ) -> bool:
     """Due when no run of this cadence slot (other than `besides`) has reached the engine
     yet. Skips for lack of material, a not-ready engine, or a run whose process was
     stopped leave the slot open, so a later call can still dream in it."""
     in_slot = DreamRun.objects.filter(
-        started_at__gte=settings.slot_start(now),
+        started_at__gte=dream_settings.slot_start(now),
         status__in=[RunStatus.RUNNING, RunStatus.WRITTEN, RunStatus.FAILED],
         dry_run=False,
     ).exclude(reason=RunReason.ENGINE_NOT_READY)
@@ -110,9 +110,8 @@ def dream_is_due(
 def scheduler_checking(now: datetime) -> bool:
     """Whether some scheduler checked in within two of its own check intervals."""
     return any(
-        now - heartbeat.checked_at <= HEARTBEAT_MISSED_INTERVALS * timedelta(
-            seconds=heartbeat.interval_s
-        )
+        now - heartbeat.checked_at
+        <= HEARTBEAT_MISSED_INTERVALS * timedelta(seconds=heartbeat.interval_s)
         for heartbeat in SchedulerHeartbeat.objects.all()
     )
 
@@ -127,16 +126,16 @@ def _unclaimed(now: datetime) -> str | None:
     return UNCLAIMED_HINT.format(run=queued.pk, seconds=waited)
 
 
-def _silent_failure(settings: DreamSettings, now: datetime) -> str | None:
+def _silent_failure(dream_settings: DreamSettings, now: datetime) -> str | None:
     scheduled = DreamRun.objects.filter(trigger=Trigger.SCHEDULE)
-    slot = settings.slot_start(now)
+    slot = dream_settings.slot_start(now)
     if (
-        settings.enabled
-        and slot > settings.created_at
+        dream_settings.enabled
+        and slot > dream_settings.created_at
         and slot + SILENT_FAILURE_GRACE < now
         and not scheduled.filter(started_at__gte=slot).exists()
     ):
-        return f"No scheduled run was recorded since {_local(slot, settings)}. {CRON_HINT}"
+        return f"No scheduled run was recorded since {_local(slot, dream_settings)}. {CRON_HINT}"
     reached_engine = scheduled.filter(
         status__in=[RunStatus.WRITTEN, RunStatus.FAILED, RunStatus.ABANDONED], dry_run=False
     ).order_by("-started_at")[:FAILURES_FOR_SILENT_FAILURE]
@@ -155,7 +154,7 @@ def _silent_failure(settings: DreamSettings, now: datetime) -> str | None:
 
 def dream_health(*, now: datetime | None = None) -> DreamHealth:
     now = now or timezone.now()
-    settings = DreamSettings.load()
+    dream_settings = DreamSettings.load()
     last_written = (
         DreamRun.objects.filter(status=RunStatus.WRITTEN, dry_run=False)
         .order_by("-finished_at")
@@ -163,15 +162,19 @@ def dream_health(*, now: datetime | None = None) -> DreamHealth:
     )
     last_run = DreamRun.objects.exclude(status=RunStatus.SKIPPED, reason="not_due").first()
     written_at = last_written.finished_at if last_written else None
-    due_now = settings.enabled and settings.setup_complete and dream_is_due(settings, now)
+    due_now = (
+        dream_settings.enabled
+        and dream_settings.setup_complete
+        and dream_is_due(dream_settings, now)
+    )
     next_due = None
-    if settings.enabled and settings.setup_complete:
-        next_due = now if due_now else settings.next_slot(now)
+    if dream_settings.enabled and dream_settings.setup_complete:
+        next_due = now if due_now else dream_settings.next_slot(now)
 
     def health(status: HealthStatus, hint: str = "") -> DreamHealth:
         return DreamHealth(status, hint, written_at, last_run, next_due, due_now)
 
-    if not settings.setup_complete:
+    if not dream_settings.setup_complete:
         return health(
             HealthStatus.NOT_CONFIGURED,
             "Dreams start once setup is finished: open the setup wizard at /setup/ "
@@ -186,9 +189,9 @@ def dream_health(*, now: datetime | None = None) -> DreamHealth:
     unclaimed = _unclaimed(now)
     if unclaimed:
         return health(HealthStatus.RUN_UNCLAIMED, unclaimed)
-    if settings.enabled and not scheduler_checking(now):
+    if dream_settings.enabled and not scheduler_checking(now):
         return health(HealthStatus.NO_SCHEDULER, NO_SCHEDULER_HINT)
-    silent = _silent_failure(settings, now)
+    silent = _silent_failure(dream_settings, now)
     if silent:
         return health(HealthStatus.SILENT_FAILURE, silent)
     if written_at is None:
@@ -197,10 +200,10 @@ def dream_health(*, now: datetime | None = None) -> DreamHealth:
             "No dream has been written yet. Generate one from the dashboard, or wait for the "
             "schedule.",
         )
-    if now - written_at > 2 * settings.period:
+    if now - written_at > 2 * dream_settings.period:
         return health(
             HealthStatus.STALE,
-            f"The last dream was written {_local(written_at, settings)}. Look at the run "
+            f"The last dream was written {_local(written_at, dream_settings)}. Look at the run "
             "history for why later runs did not write one.",
         )
     return health(HealthStatus.HEALTHY)

@@ -208,7 +208,7 @@ def _already_running(fields: dict, *, record: bool = True) -> DreamRun:
 @dataclass(frozen=True)
 class _Gated:
     fields: dict
-    settings: DreamSettings
+    dream_settings: DreamSettings
     skip: DreamRun | None
     material_count: int = 0
 
@@ -219,7 +219,7 @@ def _gates(
     """The activation gate, the cadence (unless forced) and the material: the skip they
     recorded (routine skips only when `routine_recorded`), or the number of new moments
     that passed them."""
-    settings = DreamSettings.load()
+    dream_settings = DreamSettings.load()
     fields: dict = {"trigger": trigger, "force": force, "dry_run": dry_run}
     DreamRun.objects.filter(
         status=RunStatus.SKIPPED,
@@ -231,29 +231,31 @@ def _gates(
         if not routine_recorded and reason in SCHEDULER_ROUTINE:
             # Unsaved, so the engine choice is not looked at: a scheduler's tick stays
             # cheap (no engine module imported).
-            return _Gated(fields, settings, _record_skip(fields, reason, detail, record=False))
+            return _Gated(
+                fields, dream_settings, _record_skip(fields, reason, detail, record=False)
+            )
         recorded = fields | _engine_fields()
-        return _Gated(recorded, settings, _record_skip(recorded, reason, detail, **extra))
+        return _Gated(recorded, dream_settings, _record_skip(recorded, reason, detail, **extra))
 
-    if not settings.setup_complete:
+    if not dream_settings.setup_complete:
         return skipped(RunReason.NOT_CONFIGURED, NOT_CONFIGURED_DETAIL)
-    if not settings.enabled:
+    if not dream_settings.enabled:
         return skipped(RunReason.DISABLED, "Dreaming is turned off in the settings.")
-    if not force and not dream_is_due(settings, now):
+    if not force and not dream_is_due(dream_settings, now):
         if DreamRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).exists():
             # The slot's run is still going: whoever checks now meets the lock, as it
             # would meet a queued run (cron's exit 3), whatever the order of the checks.
             return skipped(RunReason.ALREADY_RUNNING, _lock_holder_detail())
         return skipped(RunReason.NOT_DUE)
     material_count = new_moment_count()
-    if material_count < settings.min_new_moments:
+    if material_count < dream_settings.min_new_moments:
         return skipped(
             RunReason.NO_MATERIAL,
             f"{material_count} new moments since the last dream; "
-            f"{settings.min_new_moments} needed.",
+            f"{dream_settings.min_new_moments} needed.",
             material_count=material_count,
         )
-    return _Gated(fields | _engine_fields(), settings, None, material_count)
+    return _Gated(fields | _engine_fields(), dream_settings, None, material_count)
 
 
 def _engine_fields() -> dict:
@@ -282,7 +284,7 @@ def dream_run_start(
     run = _create_locked(gated.fields, RunStatus.RUNNING, gated.material_count)
     if run is None:
         return _already_running(gated.fields, record=routine_recorded)
-    if not force and not dream_is_due(gated.settings, now, besides=run):
+    if not force and not dream_is_due(gated.dream_settings, now, besides=run):
         # Another scheduler dreamt in this slot between the cadence check and the lock.
         return _finish(run, RunStatus.SKIPPED, RunReason.NOT_DUE, stage=RunStage.DONE)
     publish("dreamRun", _summary(run))
@@ -373,12 +375,15 @@ def _checked_draft(call: EngineCall[DreamDraft], material_ids: set[int]) -> Engi
 
 
 def _dream(
-    selection: SelectedEngine, material: DreamMaterial, settings: DreamSettings, warnings: list[str]
+    selection: SelectedEngine,
+    material: DreamMaterial,
+    dream_settings: DreamSettings,
+    warnings: list[str],
 ) -> EngineCall[DreamDraft]:
     contexts = [moment_context(moment) for moment in material.moments]
     ids = {moment.pk for moment in material.moments}
     continuity = open_threads()
-    deadline = timezone.now() + timedelta(seconds=settings.timeout_s)
+    deadline = timezone.now() + timedelta(seconds=dream_settings.timeout_s)
 
     def attempt() -> EngineCall[DreamDraft]:
         # The engine enforces the limit where it makes the call (its SDK's timeout, a
@@ -449,7 +454,7 @@ def dream_run_execute(run: DreamRun) -> DreamRun:
 
 
 def _execute(run: DreamRun) -> DreamRun:
-    settings = DreamSettings.load()
+    dream_settings = DreamSettings.load()
     warnings: list[str] = []
     try:
         selection = selected_engine()
@@ -460,8 +465,8 @@ def _execute(run: DreamRun) -> DreamRun:
                 RunReason.ENGINE_NOT_READY,
                 f"{selection.readiness.engine_label} is not ready. {selection.readiness.fix_hint}",
             )
-        material = dream_material(limit=settings.max_material)
-        if len(material.moments) < settings.min_new_moments:
+        material = dream_material(limit=dream_settings.max_material)
+        if len(material.moments) < dream_settings.min_new_moments:
             return _finish(
                 run, RunStatus.SKIPPED, RunReason.NO_MATERIAL, "The new moments were taken."
             )
@@ -471,7 +476,7 @@ def _execute(run: DreamRun) -> DreamRun:
                 "were consolidated."
             )
         _stage(run, RunStage.DREAMING, material_count=len(material.moments))
-        call = _dream(selection, material, settings, warnings)
+        call = _dream(selection, material, dream_settings, warnings)
         if run.dry_run:
             outcome = {
                 "title": call.draft.title,

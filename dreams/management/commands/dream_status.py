@@ -33,7 +33,7 @@ class Command(ProductCommand):
         if runs < 0:
             raise CommandError("--runs cannot be negative.")
         now = timezone.now()
-        settings = DreamSettings.load()
+        dream_settings = DreamSettings.load()
         health = dream_health(now=now)
         status = {
             "health": {
@@ -41,13 +41,13 @@ class Command(ProductCommand):
                 "label": health.label,
                 "fix_hint": health.fix_hint,
             },
-            "enabled": settings.enabled,
-            "time_zone": settings.time_zone,
+            "enabled": dream_settings.enabled,
+            "time_zone": dream_settings.time_zone,
             "due_now": health.due_now,
             "next_due_at": health.next_due_at,
             "last_written_at": health.last_written_at,
             "new_moments": new_moment_count(),
-            "min_new_moments": settings.min_new_moments,
+            "min_new_moments": dream_settings.min_new_moments,
             "running_run_id": active.pk if (active := dream_run_active()) else None,
         }
         # Cron checks every few minutes; "not due" skips would crowd out the runs that matter.
@@ -58,9 +58,9 @@ class Command(ProductCommand):
             status["runs"] = [dream_run_data(run) for run in recent]
             self.stdout.write(json.dumps(status, cls=DjangoJSONEncoder))
             return
-        self._print(status, recent, settings)
+        self._print(status, recent, dream_settings)
 
-    def _print(self, status: dict, recent: list[DreamRun], settings: DreamSettings) -> None:
+    def _print(self, status: dict, recent: list[DreamRun], dream_settings: DreamSettings) -> None:
         health = status["health"]
         style = self.style.SUCCESS if health["status"] == HealthStatus.HEALTHY else self.style.ERROR
         self.stdout.write(f"Dream health: {style(health['label'])} ({health['status']})")
@@ -71,21 +71,25 @@ class Command(ProductCommand):
         elif status["due_now"]:
             next_dream = "due now, at the next scheduled run (given enough new moments)"
         else:
-            next_dream = _local(status["next_due_at"], settings)
+            next_dream = _local(status["next_due_at"], dream_settings)
         self.stdout.write(f"Next dream: {next_dream}")
         self.stdout.write(
             f"New moments since the last dream: {status['new_moments']} "
             f"({status['min_new_moments']} needed)"
         )
         last = status["last_written_at"]
-        self.stdout.write(f"Last dream written: {_local(last, settings) if last else 'never'}")
+        self.stdout.write(
+            f"Last dream written: {_local(last, dream_settings) if last else 'never'}"
+        )
         if status["running_run_id"]:
             self.stdout.write(f"Running now: dream run {status['running_run_id']}")
         if not recent:
             self.stdout.write("No runs yet.")
             return
         self.stdout.write("")
-        self.stdout.write(f"Last runs (times in {settings.time_zone}; not-due checks left out):")
+        self.stdout.write(
+            f"Last runs (times in {dream_settings.time_zone}; not-due checks left out):"
+        )
         self.stdout.write(
             f"{'run':>6}  {'started':<16}  {'trigger':<9}  {'status':<9}  {'reason':<16}  "
             f"{'moments':>7}  {'review':>6}  {'took':>7}"
@@ -93,11 +97,11 @@ class Command(ProductCommand):
         for run in recent:
             took = f"{run.duration_ms / 1000:.1f} s" if run.duration_ms is not None else "-"
             self.stdout.write(
-                f"{run.pk:>6}  {run.started_at.astimezone(settings.zone):%Y-%m-%d %H:%M}  "
+                f"{run.pk:>6}  {run.started_at.astimezone(dream_settings.zone):%Y-%m-%d %H:%M}  "
                 f"{run.trigger:<9}  {run.status:<9}  {run.reason or '-':<16}  "
                 f"{run.material_count:>7}  {run.review_id or '-':>6}  {took:>7}"
             )
 
 
-def _local(moment: datetime, settings: DreamSettings) -> str:
-    return f"{moment.astimezone(settings.zone):%Y-%m-%d %H:%M} {settings.time_zone}"
+def _local(moment: datetime, dream_settings: DreamSettings) -> str:
+    return f"{moment.astimezone(dream_settings.zone):%Y-%m-%d %H:%M} {dream_settings.time_zone}"
