@@ -201,10 +201,6 @@ class DreamSettingsAdmin(GuardedModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> object:
-        DreamSettings.load()  # the row exists from the first visit on
-        return super().changelist_view(request, extra_context)
-
 
 @admin.register(DreamRun)
 class DreamRunAdmin(ReadOnlyHistoryAdmin):

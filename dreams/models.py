@@ -306,8 +306,8 @@ class DreamSettings(models.Model):
 
     @classmethod
     def load(cls) -> "DreamSettings":
-        settings_row, _ = cls.objects.get_or_create(pk=cls.SINGLETON_ID)
-        return settings_row
+        """The one row: a plain read (migration 0010 creates it; the admin cannot delete it)."""
+        return cls.objects.get(pk=cls.SINGLETON_ID)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -63,6 +63,22 @@ def isolated_var_dir(settings, tmp_path):
     return settings.VAR_DIR
 
 
+@pytest.fixture(autouse=True)
+def dream_settings_row(request):
+    """The dream settings row that migration 0010 creates, as every real database has it:
+    a transactional test's flush empties the table, so it is put back before each test."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from dreams.models import DreamSettings
+
+    DreamSettings.objects.get_or_create(pk=DreamSettings.SINGLETON_ID)
+
+
 @pytest.fixture
 def staff_client(django_user_model) -> Client:
     user = django_user_model.objects.create_superuser(username="operator", password="pw-operator")
