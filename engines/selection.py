@@ -1,9 +1,12 @@
 """The one source of truth for which engine thinks.
 
 Setup, the dashboard, the admin, the API, scheduled runs and the cognitive loop all call
-`selected_engine()`. A stored choice is never silently replaced: when the selected engine
-is not ready, that is what the caller is told. Auto-selection (the first ready engine)
-happens only when no choice is stored, or the stored one names no known engine.
+`selected_engine()`, a read: it never writes. A stored choice is never silently replaced:
+when the selected engine is not ready, that is what the caller is told. Auto-selection
+(the legacy choice, else the first ready engine) is stored by one explicit service,
+`engine_auto_select()`, called when setup finishes and when a conductor starts, and only
+when no choice is stored or the stored one names no known engine; until then the read
+reports what it would pick.
 """
 
 import json
@@ -124,13 +127,21 @@ def _first_choice() -> tuple[str, str, str]:
     return first_ready.engine, "", SelectionSource.AUTO
 
 
-def _stored_or_chosen() -> EngineSelection:
+def _stored() -> EngineSelection | None:
+    """The stored choice, if it names a known engine."""
     stored = EngineSelection.objects.filter(pk=EngineSelection.SINGLETON_ID).first()
-    if stored is not None and engine_spec(stored.engine) is not None:
-        return stored
-    engine, model, source = _first_choice()
+    return stored if stored is not None and engine_spec(stored.engine) is not None else None
+
+
+def engine_auto_select() -> EngineSelection:
+    """Store the automatic choice (the legacy one, else the first ready engine) when no
+    valid choice is stored; a stored valid choice is kept whatever its readiness."""
+    stored = _stored()
     if stored is not None:
+        return stored
+    if EngineSelection.objects.filter(pk=EngineSelection.SINGLETON_ID).exists():
         logger.warning("The stored engine choice is not a known engine; choosing again.")
+    engine, model, source = _first_choice()
     try:
         return _write(engine=engine, model=model, source=source)
     except IntegrityError:
@@ -139,13 +150,18 @@ def _stored_or_chosen() -> EngineSelection:
 
 
 def selected_engine() -> SelectedEngine:
-    selection = _stored_or_chosen()
-    readiness = engine_readiness(selection.engine)
-    assert readiness is not None  # _stored_or_chosen only returns known engines
+    """The stored choice, or (none stored yet) what auto-selection would store. Never writes."""
+    stored = _stored()
+    if stored is not None:
+        engine, model, source = stored.engine, stored.model, stored.source
+    else:
+        engine, model, source = _first_choice()
+    readiness = engine_readiness(engine)
+    assert readiness is not None  # only known engines are stored or chosen
     return SelectedEngine(
-        engine=selection.engine,
-        model=effective_model(selection.engine, selection.model),
-        source=selection.source,
+        engine=engine,
+        model=effective_model(engine, model),
+        source=source,
         readiness=readiness,
     )
 

@@ -4,9 +4,15 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from dreams.services.dream_settings import dream_settings_change
 from engines.adapters.base import Check, ReadinessState
 from engines.models import EngineSelection, EngineSelectionChange, SelectionSource
-from engines.selection import EngineSelectionError, engine_select, selected_engine
+from engines.selection import (
+    EngineSelectionError,
+    engine_auto_select,
+    engine_select,
+    selected_engine,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -14,9 +20,33 @@ pytestmark = pytest.mark.django_db
 def test_fresh_install_without_keys_selects_offline_and_keeps_it():
     first = selected_engine()
     assert (first.engine, first.ready, first.source) == ("offline", True, "auto")
+    assert engine_auto_select().engine == "offline"
     assert EngineSelection.objects.get().engine == "offline"
     assert selected_engine().engine == "offline"
+    engine_auto_select()
     assert EngineSelectionChange.objects.count() == 1
+
+
+def test_reading_the_selection_never_writes(engine_env):
+    engine_env(OPENROUTER_API_KEY="or-key-123456")
+    assert selected_engine().engine == "openrouter"
+    assert not EngineSelection.objects.exists()
+    assert not EngineSelectionChange.objects.exists()
+
+
+def test_finishing_setup_stores_the_automatic_choice():
+    dream_settings_change(changes={}, finish_setup=True)
+    assert (EngineSelection.objects.get().engine, EngineSelection.objects.get().source) == (
+        "offline",
+        "auto",
+    )
+
+
+def test_auto_selection_keeps_a_stored_choice_even_when_not_ready(engine_env):
+    engine_env(OPENROUTER_API_KEY="or-key-123456")
+    engine_select(engine="openrouter", source=SelectionSource.API)
+    engine_env(OPENROUTER_API_KEY=None)
+    assert engine_auto_select().engine == "openrouter"
 
 
 def test_first_ready_engine_in_order_is_chosen_automatically(engine_env):
@@ -38,6 +68,9 @@ def test_a_selected_engine_that_stops_being_ready_is_reported_not_replaced(engin
 def test_an_invalid_stored_choice_is_replaced_by_auto_selection():
     EngineSelection.objects.create(engine="retired-engine", source=SelectionSource.API)
     assert selected_engine().engine == "offline"
+    assert EngineSelection.objects.get().engine == "retired-engine"  # a read never writes
+    engine_auto_select()
+    assert EngineSelection.objects.get().engine == "offline"
 
 
 def test_selecting_records_who_when_and_from_where():
@@ -102,8 +135,10 @@ def test_legacy_choice_is_imported_once_and_the_file_is_never_written(
     selection = selected_engine()
     assert (selection.engine, selection.source) == (engine, "legacy_import")
     assert selection.model == model or not model
+    engine_auto_select()
     assert config.read_text() == json.dumps(legacy)  # read, never written
     config.write_text(json.dumps({"dreamEngine": "hermes"}))
+    engine_auto_select()
     assert selected_engine().engine == engine  # imported once only
     assert EngineSelectionChange.objects.filter(source="legacy_import").count() == 1
 

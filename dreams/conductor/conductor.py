@@ -63,6 +63,7 @@ from dreams.services.dream_runs import dream_run_claim, dream_run_execute, runs_
 from dreams.services.scheduler import scheduled_dream
 from dreams.services.sessions import open_session_count, sessions_expire
 from engines.errors import EngineError
+from engines.selection import engine_auto_select
 
 logger = logging.getLogger(__name__)
 dream_log = logging.getLogger("dreams.conductor.dream")
@@ -221,6 +222,8 @@ class Conductor:
         # tick takes the lease (still ours) and tries again.
         timing = await _in_thread(_stored_timing)() if self._live_timing else self.timing
         recovered = await _in_thread(runs_recover)()
+        # The engine choice is stored before the loops read it (a no-op once stored).
+        await _in_thread(engine_auto_select)()
         sessions = await _in_thread(open_session_count)()
         if recovered:
             logger.warning("A dream run of a process that died was marked abandoned.")

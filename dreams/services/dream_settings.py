@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dreams.models import SETTABLE_FIELDS, Cadence, DreamSettings
+from engines.selection import engine_auto_select
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ def setup_complete(*, completed_at: datetime | None = None) -> DreamSettings:
     row = _locked()
     row.setup_completed_at = completed_at or timezone.now()
     _save(row, ["setup_completed_at"])
+    engine_auto_select()  # the engine the reads reported until now becomes the stored one
     logger.info("Setup is complete; dream runs may start.")
     return row
 
@@ -116,6 +118,7 @@ def dream_settings_change(
     if finish_setup and not row.setup_complete:
         row.setup_completed_at = timezone.now()
         fields.append("setup_completed_at")
+        engine_auto_select()
     if fields:
         _save(row, fields)
     logger.info("Dream settings changed: %s.", ", ".join(fields) or "nothing")
