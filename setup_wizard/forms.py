@@ -3,6 +3,7 @@ and rules come from the dream settings model, so the wizard and the admin agree.
 
 from dataclasses import dataclass
 from datetime import time
+from typing import Any
 from zoneinfo import available_timezones
 
 from django import forms
@@ -99,12 +100,14 @@ class CadenceForm(WizardForm):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = _time_zone_choices()
+        time_zone = self.fields["time_zone"]
+        assert isinstance(time_zone, forms.ChoiceField)
+        time_zone.choices = _time_zone_choices()
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         for cadence, name, message in (
             (Cadence.DAILY, "daily_at", "Give the time of the daily dream, e.g. 03:00."),
             (Cadence.INTERVAL, "interval_hours", "Give the hours between dreams, from 1 to 168."),
@@ -150,7 +153,7 @@ def _timing_field(name: str, label: str, purpose: str, default_ms: int) -> forms
 
 
 class TimingForm(WizardForm):
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Built here, not at import, so the defaults shown are the environment's of now.
         self.fields["cognitive_cycle_ms"] = _timing_field(

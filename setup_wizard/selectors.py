@@ -1,6 +1,6 @@
 """Reads for the wizard: the starting draft (the values in force now) and a user's draft."""
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from dreams.models import DreamSettings
 from engines.selection import selected_engine
@@ -37,7 +37,7 @@ def setup_current_values() -> dict[str, dict[str, str]]:
     }
 
 
-def setup_draft_for(user: AbstractBaseUser) -> SetupDraft:
+def setup_draft_for(user: User) -> SetupDraft:
     """The user's draft, or (unsaved) a new one that starts from the current values: a
     visit that changes nothing writes nothing."""
     draft = SetupDraft.objects.filter(user=user).first()

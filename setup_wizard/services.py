@@ -4,7 +4,7 @@ import logging
 from datetime import time
 from typing import TypedDict
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from dreams.models import Cadence, DreamSettings, LoopTiming
@@ -44,14 +44,14 @@ def setup_draft_save(
     return draft
 
 
-def setup_draft_discard(*, user: AbstractBaseUser) -> None:
+def setup_draft_discard(*, user: User) -> None:
     SetupDraft.objects.filter(user=user).delete()
 
 
 @transaction.atomic
 def setup_finish(
     *,
-    user: AbstractBaseUser,
+    user: User,
     cadence: CadenceValues,
     engine: str | None,
     timing: LoopTiming,
