@@ -1,4 +1,4 @@
-"""Timing and uniformity of the dream loop's pick (`dreams.dream_pick`), for
+"""Timing and uniformity of the dream loop's pick (`dreams.selectors.live`), for
 ``manage.py bench_dream_pick``.
 
 Every backend gets a throwaway database: SQLite in a temporary file, PostgreSQL in a schema
@@ -34,8 +34,8 @@ from django.db.backends.utils import CursorWrapper
 from django.db.utils import ConnectionHandler
 from scipy.stats import chisquare
 
-from dreams.dream_pick import DREAM_FIELDS, random_sigil_moment
 from dreams.models import MindMoment, MomentKind
+from dreams.selectors.live import DREAM_FIELDS, random_sigil_moment
 from dreams.services.seeding import SEED_FIELDS
 from dreams.sigils import GeneratedSigil, generate_sigil
 

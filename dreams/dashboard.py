@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from dreams.conductor.payloads import observer_snapshot
-from dreams.health import DreamHealth, HealthStatus, dream_health
+from dreams.selectors.health import DreamHealth, HealthStatus, dream_health
 from dreams.models import (
     DreamReview,
     DreamRun,
@@ -20,7 +20,8 @@ from dreams.models import (
     RunStage,
     RunStatus,
 )
-from dreams.selectors import dream_run_active, latest_review, moment_queryset
+from dreams.selectors.dream_runs import dream_run_active, latest_review
+from dreams.selectors.moments import moment_queryset
 from engines.readiness import Readiness, all_engine_readiness
 from engines.selection import SelectedEngine, selected_engine
 

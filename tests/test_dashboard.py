@@ -9,8 +9,8 @@ from django.test import Client
 from django.utils import timezone
 
 from dreams import dashboard
-from dreams.health import LABELS, DreamHealth, HealthStatus
 from dreams.models import DreamReview, DreamRun, MomentKind, RunReason, RunStatus, Trigger
+from dreams.selectors.health import LABELS, DreamHealth, HealthStatus
 from dreamsite.control import PUBLIC_DEMO_COPY, REMOTE_COPY
 from engines import readiness
 from engines.adapters.base import Check, ReadinessState

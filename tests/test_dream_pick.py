@@ -12,9 +12,9 @@ from django.db import connections
 from scipy.stats import chisquare
 
 from benchmarks.dream_pick import DEFAULT_POSTGRES_URL, postgres_location, postgres_reachable
-from dreams.dream_pick import DREAM_FIELDS, ROUND_SIZES, random_sigil_moment
 from dreams.models import MindMoment
 from dreams.realtime.events import MindMomentAnnounced, Sigil
+from dreams.selectors.live import DREAM_FIELDS, ROUND_SIZES, random_sigil_moment
 from tests.factories import make_moment
 
 # Ids are set explicitly where the draw matters, so a seed gives the same picks on every

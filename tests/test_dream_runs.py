@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from dreams.health import HealthStatus, dream_health
 from dreams.models import (
     ContinuityThread,
     DreamReview,
@@ -17,7 +16,8 @@ from dreams.models import (
     ThreadStatus,
     Trigger,
 )
-from dreams.selectors import latest_review
+from dreams.selectors.dream_runs import latest_review
+from dreams.selectors.health import HealthStatus, dream_health
 from dreams.services.dream_runs import run_dream
 from dreams.services.scheduler import scheduler_heartbeat
 from dreams.services.seeding import moments_seed

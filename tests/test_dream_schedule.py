@@ -12,7 +12,6 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from dreams.health import HealthStatus, dream_health
 from dreams.models import (
     DreamRun,
     RunReason,
@@ -21,6 +20,7 @@ from dreams.models import (
     SchedulerSource,
     Trigger,
 )
+from dreams.selectors.health import HealthStatus, dream_health
 from dreams.services.dream_runs import dream_run_queue
 from dreams.services.seeding import moments_seed
 from tests.children import Children, child_env, free_port, manage

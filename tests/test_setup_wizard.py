@@ -9,8 +9,8 @@ from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.test import Client
 
-from dreams.health import HealthStatus, dream_health
 from dreams.models import Cadence, DreamSettings, LoopTiming, RunReason, RunStatus, Trigger
+from dreams.selectors.health import HealthStatus, dream_health
 from dreams.services.dream_runs import run_dream
 from dreams.services.dream_settings import dream_settings_update, loop_timing_update
 from dreams.services.seeding import moments_seed

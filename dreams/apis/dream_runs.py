@@ -10,9 +10,9 @@ from rest_framework.views import APIView
 
 from dreams.apis.moments import SigilImageUrlsSerializer
 from dreams.dream_run_data import DREAM_RUN_FIELDS
-from dreams.health import dream_health
 from dreams.models import DreamReview, DreamRun, RunReason, RunStatus, Trigger
-from dreams.selectors import dream_run_active, latest_review
+from dreams.selectors.dream_runs import dream_run_active, latest_review
+from dreams.selectors.health import dream_health
 from dreams.services.dream_runs import dream_run_queue
 from dreams.sigil_links import sigil_image_urls
 from dreamsite.input import StrictBooleanField, StrictInputSerializer

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dreams.models import Cadence, DreamSettings
-from dreams.selectors import dream_settings_summary
+from dreams.selectors.dream_settings import dream_settings_summary
 from dreams.services.dream_settings import dream_settings_change
 from dreamsite.input import (
     StrictBooleanField,

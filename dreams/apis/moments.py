@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from dreams.models import MindMoment
-from dreams.selectors import MomentFilter, moment_queryset
+from dreams.selectors.moments import MomentFilter, moment_queryset
 from dreams.services.sigil_images import (
     ALLOWED_SIZES,
     SigilImageFormat,

@@ -27,7 +27,6 @@ from django.utils import timezone
 from dreams.conductor.leader import LEASE_TTL, Snapshot, lease_release, lease_renew, lease_take
 from dreams.conductor.loops import Clock, Timer
 from dreams.conductor.state import Action, CognitiveState, Event, Machine, transition
-from dreams.dream_pick import random_sigil_moment
 from dreams.models import (
     DreamSettings,
     LoopTiming,
@@ -57,7 +56,8 @@ from dreams.realtime.publish import (
     event_of,
     set_local_conductor,
 )
-from dreams.selectors import moment_last_cycle
+from dreams.selectors.live import random_sigil_moment
+from dreams.selectors.moments import moment_last_cycle
 from dreams.services.cognition import cognize, moment_from_cognition, pending_percepts, visualize
 from dreams.services.dream_runs import dream_run_claim, dream_run_execute, runs_recover
 from dreams.services.scheduler import scheduled_dream

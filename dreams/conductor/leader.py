@@ -59,7 +59,3 @@ def lease_release(*, holder: str) -> None:
     ConductorLease.objects.filter(pk=ConductorLease.SINGLETON_ID, holder=holder).update(
         expires_at=timezone.now()
     )
-
-
-def current_snapshot() -> ConductorLease | None:
-    return ConductorLease.objects.select_related("last_sigil_moment").first()

@@ -2,8 +2,8 @@
 
 from django.utils import timezone
 
-from dreams.conductor.leader import current_snapshot
 from dreams.realtime.events import Sigil, Snapshot
+from dreams.selectors.live import current_snapshot
 
 
 def observer_snapshot() -> tuple[int | None, Snapshot]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from dreams.models import MindMoment, MomentKind, Percept, PerceptKind
-from dreams.selectors import moment_context
+from dreams.selectors.moments import moment_context
 from dreams.services.moments import moment_create
 from dreams.services.sigil_images import SigilImageFormat, sigil_image_get_or_render
 from engines.contracts import MomentDraft, PerceptInput

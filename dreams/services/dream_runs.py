@@ -25,7 +25,7 @@ from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from dreams.health import dream_is_due
+from dreams.selectors.health import dream_is_due
 from dreams.models import (
     ACTIVE_RUN_STATUSES,
     DreamReview,
@@ -39,7 +39,8 @@ from dreams.models import (
 )
 from dreams.processes import holder_is_dead_here, holder_name
 from dreams.realtime import publish
-from dreams.selectors import DreamMaterial, dream_material, moment_context, new_moment_count
+from dreams.selectors.dream_runs import DreamMaterial, dream_material, new_moment_count
+from dreams.selectors.moments import moment_context
 from dreams.services.continuity import continuity_merge, open_threads
 from dreams.services.moments import moment_create
 from engines.contracts import DreamDraft

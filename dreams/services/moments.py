@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 
 from dreams.emotion import circumplex_colour
 from dreams.models import MindMoment, MomentKind, Session
-from dreams.selectors import moment_last_cycle
+from dreams.selectors.moments import moment_last_cycle
 
 _CYCLE_ATTEMPTS = 5
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN, circumplex_colour
 from dreams.models import MindMoment, MomentKind
-from dreams.selectors import moment_last_cycle
+from dreams.selectors.moments import moment_last_cycle
 from dreams.sigils import generate_sigil
 
 SEED_ENGINE = "seed"

@@ -12,7 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import BooleanField
 
 from dreams.models import SETTABLE_FIELDS, DreamSettings
-from dreams.selectors import dream_settings_summary
+from dreams.selectors.dream_settings import dream_settings_summary
 from dreams.services.dream_settings import dream_settings_change
 from dreamsite.commands import ProductCommand
 

@@ -9,9 +9,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from dreams.dream_run_data import dream_run_data
-from dreams.health import HealthStatus, dream_health
 from dreams.models import DreamRun, DreamSettings, RunReason, RunStatus
-from dreams.selectors import dream_run_active, new_moment_count
+from dreams.selectors.dream_runs import dream_run_active, new_moment_count
+from dreams.selectors.health import HealthStatus, dream_health
 from dreamsite.commands import ProductCommand
 
 DEFAULT_RUNS = 10

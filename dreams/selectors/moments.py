@@ -1,21 +1,13 @@
-"""Reads of mind moments that more than one caller needs."""
+"""Reads of mind moments: the API's filters and ordering, the last cycle, a moment as
+engines see it."""
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import django_filters
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN
-from dreams.models import (
-    ACTIVE_RUN_STATUSES,
-    SETTABLE_FIELDS,
-    DreamReview,
-    DreamRun,
-    DreamSettings,
-    MindMoment,
-    MomentKind,
-)
+from dreams.models import MindMoment, MomentKind
 from engines.contracts import MomentContext
 
 
@@ -60,11 +52,6 @@ class MomentFilter(django_filters.FilterSet):
         return queryset.filter(Q(text__icontains=value) | Q(sigil_phrase__icontains=value))
 
 
-def dream_run_active() -> DreamRun | None:
-    """The run that holds the single-run lock: queued for a worker, or running."""
-    return DreamRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).first()
-
-
 def moment_queryset() -> QuerySet[MindMoment]:
     """Moments with what the API shows of them, newest cycle first."""
     return MindMoment.objects.prefetch_related("prior_moments").order_by("-cycle")
@@ -73,45 +60,6 @@ def moment_queryset() -> QuerySet[MindMoment]:
 def moment_last_cycle() -> int:
     last = MindMoment.objects.order_by("-cycle").values_list("cycle", flat=True).first()
     return last or 0
-
-
-def latest_review() -> DreamReview | None:
-    return DreamReview.objects.select_related("moment").order_by("-sequence").first()
-
-
-@dataclass(frozen=True)
-class DreamMaterial:
-    moments: list[MindMoment]
-    new_count: int
-    through_cycle: int
-
-
-def _new_moments(after_cycle: int) -> QuerySet[MindMoment]:
-    # Dreams consolidate waking life: earlier dreams are not material for the next one.
-    return MindMoment.objects.filter(cycle__gt=after_cycle).exclude(kind=MomentKind.DREAM)
-
-
-def material_watermark() -> int:
-    review = latest_review()
-    return review.material_through_cycle if review else 0
-
-
-def new_moment_count() -> int:
-    return _new_moments(material_watermark()).count()
-
-
-def dream_material(*, limit: int) -> DreamMaterial:
-    """The most salient moments since the last written dream, at most `limit` of them.
-    Salience is emotional intensity (distance from the circumplex centre); ties go to
-    the more recent moment."""
-    new = _new_moments(material_watermark())
-    summary = new.aggregate(count=Count("id"), through=Max("cycle"))
-    chosen = list(
-        new.annotate(salience=F("valence") * F("valence") + F("arousal") * F("arousal")).order_by(
-            "-salience", "-cycle"
-        )[:limit]
-    )
-    return DreamMaterial(chosen, summary["count"], summary["through"] or 0)
 
 
 def moment_context(moment: MindMoment) -> MomentContext:
@@ -126,19 +74,3 @@ def moment_context(moment: MindMoment) -> MomentContext:
         created_at=moment.created_at,
         sigil_commands=moment.sigil_commands,
     )
-
-
-def dream_settings_summary(row: DreamSettings) -> dict[str, object]:
-    """The dream settings as plain data: what the command and the settings API show."""
-    timing = row.loop_timing
-    return {
-        **{name: getattr(row, name) for name in SETTABLE_FIELDS},
-        "setup_complete": row.setup_complete,
-        "setup_completed_at": row.setup_completed_at,
-        "cadence_label": row.cadence_description,
-        "loop_timing_in_force": {
-            "cognitive_cycle_ms": timing.cognitive_cycle_ms,
-            "dream_cycle_ms": timing.dream_cycle_ms,
-            "session_timeout_ms": timing.session_timeout_ms,
-        },
-    }

@@ -1,4 +1,7 @@
-"""The dream loop's pick: a uniformly random mind moment with a sigil, in time that does not
+"""Reads for what observers see live: the conductor's last snapshot (`current_snapshot`)
+and the dream loop's pick, described here.
+
+The pick: a uniformly random mind moment with a sigil, in time that does not
 grow with the table.
 
 Method, rejection sampling over the id range:
@@ -38,7 +41,7 @@ import random
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from dreams.models import MindMoment
+from dreams.models import ConductorLease, MindMoment
 
 __all__ = ["DREAM_FIELDS", "random_sigil_moment"]
 
@@ -143,3 +146,9 @@ def _exact_pick(using: str, exclude_id: int | None, rng: random.Random) -> MindM
         return None
     offset = rng.randrange(count)
     return next(iter(usable.only(*DREAM_FIELDS).order_by("pk")[offset : offset + 1]), None)
+
+
+def current_snapshot() -> ConductorLease | None:
+    """What the leading conductor last recorded for observers (state, sessions, the last
+    sigil), or None when no conductor ever led."""
+    return ConductorLease.objects.select_related("last_sigil_moment").first()

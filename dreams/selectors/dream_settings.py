@@ -1,0 +1,19 @@
+"""Reads of the dream settings."""
+
+from dreams.models import SETTABLE_FIELDS, DreamSettings
+
+
+def dream_settings_summary(row: DreamSettings) -> dict[str, object]:
+    """The dream settings as plain data: what the command and the settings API show."""
+    timing = row.loop_timing
+    return {
+        **{name: getattr(row, name) for name in SETTABLE_FIELDS},
+        "setup_complete": row.setup_complete,
+        "setup_completed_at": row.setup_completed_at,
+        "cadence_label": row.cadence_description,
+        "loop_timing_in_force": {
+            "cognitive_cycle_ms": timing.cognitive_cycle_ms,
+            "dream_cycle_ms": timing.dream_cycle_ms,
+            "session_timeout_ms": timing.session_timeout_ms,
+        },
+    }
