@@ -39,7 +39,12 @@ from dreams.models import (
 )
 from dreams.processes import holder_is_dead_here, holder_name
 from dreams.realtime import publish
-from dreams.selectors.dream_runs import DreamMaterial, dream_material, new_moment_count
+from dreams.selectors.dream_runs import (
+    DreamMaterial,
+    dream_material,
+    dream_run_active,
+    new_moment_count,
+)
 from dreams.selectors.moments import moment_context
 from dreams.services.continuity import continuity_merge, open_threads
 from dreams.services.moments import moment_create
@@ -149,7 +154,7 @@ def _abandon(run: DreamRun, reason: RunReason, detail: str, now: datetime | None
 def _recover_stale_lock(now: datetime) -> DreamRun | None:
     """The run that holds the lock (queued or running), unless its holder is gone: a
     lease that ran out, or a process of this host that died. Such a run is abandoned."""
-    holder = DreamRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).first()
+    holder = dream_run_active()
     if holder is None or holder.status == RunStatus.QUEUED:
         return holder
     if holder_is_dead_here(holder.holder):
@@ -196,7 +201,7 @@ def _create_locked(fields: dict, status: RunStatus, material_count: int) -> Drea
 
 
 def _lock_holder_detail() -> str:
-    active = DreamRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).first()
+    active = dream_run_active()
     if active is None:
         return "Another run was in progress."
     return f"Dream run {active.pk} is {active.get_status_display().lower()}."
