@@ -19,6 +19,7 @@ from dreams.models import (
     Session,
     Trigger,
 )
+from dreams.run_reasons import run_reason_copy
 from dreams.services.dream_runs import dream_run_queue
 from dreams.services.dream_settings import dream_settings_update, loop_timing_update
 from dreams.services.seeding import SEED_ENGINE
@@ -53,7 +54,7 @@ def run_dream_now(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: 
     else:
         modeladmin.message_user(
             request,
-            f"Dream run {run.pk} was skipped: {run.get_reason_display().lower()}. {run.detail}",
+            f"Dream run {run.pk} was skipped. {run_reason_copy(run.reason)} {run.detail}".strip(),
             messages.WARNING,
         )
 

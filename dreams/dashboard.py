@@ -20,6 +20,7 @@ from dreams.models import (
     RunStage,
     RunStatus,
 )
+from dreams.run_reasons import OUTCOME_COPY
 from dreams.selectors.dream_runs import dream_run_active, latest_review
 from dreams.selectors.moments import moment_queryset
 from engines.readiness import Readiness, all_engine_readiness
@@ -37,29 +38,6 @@ STAGE_COPY = {
     RunStage.DREAMING: "The engine is dreaming...",
     RunStage.WRITING: "Writing the dream review...",
     RunStage.DONE: "Finishing...",
-}
-
-# What became of a finished run and what the operator can do next, by reason; the run's
-# own detail (sanitized, e.g. the engine's fix hint) follows it.
-OUTCOME_COPY = {
-    RunStatus.WRITTEN: "A new dream was written.",
-    RunReason.NOT_CONFIGURED: "Setup is not finished, so the mind cannot dream yet.",
-    RunReason.DISABLED: "Dreaming is turned off. Turn it on in setup or the admin.",
-    RunReason.NOT_DUE: "Not due yet: the next dream comes with the schedule.",
-    RunReason.NO_MATERIAL: "Not enough new moments to dream about. Let the mind gather "
-    "more (sessions, or the perceptor), then try again.",
-    RunReason.ALREADY_RUNNING: "Another dream run was already in progress; its result "
-    "shows here when it finishes.",
-    RunReason.ENGINE_NOT_READY: "The selected engine is not ready.",
-    RunReason.TIMEOUT: "The engine took too long to answer. Try again, or raise the time "
-    "limit in the dream settings.",
-    RunReason.INVALID_OUTPUT: "The engine answered twice with a dream that could not be "
-    "used. Try again, or choose another engine.",
-    RunReason.ENGINE_ERROR: "The engine failed. Check it with `python manage.py engines "
-    "probe`, then try again.",
-    RunReason.LEASE_EXPIRED: "The run stopped without finishing (its process ended). "
-    "Generate the dream again.",
-    RunReason.INTERRUPTED: "The run was stopped before it finished. Generate the dream again.",
 }
 
 # The conductor's states, as an operator would say them.

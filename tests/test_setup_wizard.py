@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from dreams.models import Cadence, DreamSettings, LoopTiming, RunReason, RunStatus, Trigger
+from dreams.run_reasons import run_reason_copy
 from dreams.selectors.health import HealthStatus, dream_health
 from dreams.services.dream_runs import run_dream
 from dreams.services.dream_settings import dream_settings_update, loop_timing_update
@@ -351,7 +352,7 @@ def test_dream_runs_wait_for_setup_then_start(staff_client, scheduler_checking):
     moments_seed(count=12, seed=2)
     before = run_dream(trigger=Trigger.CLI, force=True)
     assert (before.status, before.reason) == (RunStatus.SKIPPED, RunReason.NOT_CONFIGURED)
-    assert "/setup/" in before.detail
+    assert "/setup/" in run_reason_copy(before.reason)  # what every surface says of it
     health = dream_health()
     assert health.status == HealthStatus.NOT_CONFIGURED
     assert "/setup/" in health.fix_hint

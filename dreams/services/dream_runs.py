@@ -62,7 +62,6 @@ RUN_LEASE_RENEW_S = 5.0
 # Skips for "not due" (and, before setup, "not configured") pile up when cron calls every
 # few minutes; older ones are pruned.
 NOT_DUE_RETENTION = timedelta(days=7)
-NOT_CONFIGURED_DETAIL = "Finish the setup wizard at /setup/ to start dreaming."
 MAX_CITED_PRIOR_MOMENTS = 50
 
 
@@ -158,14 +157,14 @@ def _recover_stale_lock(now: datetime) -> DreamRun | None:
     if holder is None or holder.status == RunStatus.QUEUED:
         return holder
     if holder_is_dead_here(holder.holder):
-        reason, detail = RunReason.HOLDER_DIED, "The process running it died."
+        reason, detail = RunReason.HOLDER_DIED, ""
     elif holder.lease_expires_at is not None and holder.lease_expires_at <= now:
         reason = RunReason.LEASE_EXPIRED
         detail = "The process running it stopped renewing its lease."
     else:
         return holder
     if _abandon(holder, reason, detail, now):
-        logger.warning("Dream run %s was abandoned: %s", holder.pk, detail)
+        logger.warning("Dream run %s was abandoned: %s. %s", holder.pk, reason.label, detail)
     return None
 
 
@@ -244,9 +243,9 @@ def _gates(
         return _Gated(recorded, dream_settings, _record_skip(recorded, reason, detail, **extra))
 
     if not dream_settings.setup_complete:
-        return skipped(RunReason.NOT_CONFIGURED, NOT_CONFIGURED_DETAIL)
+        return skipped(RunReason.NOT_CONFIGURED)
     if not dream_settings.enabled:
-        return skipped(RunReason.DISABLED, "Dreaming is turned off in the settings.")
+        return skipped(RunReason.DISABLED)
     if not force and not dream_is_due(dream_settings, now):
         if DreamRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).exists():
             # The slot's run is still going: whoever checks now meets the lock, as it
@@ -503,7 +502,7 @@ def _execute(run: DreamRun) -> DreamRun:
     except BaseException:
         # Interrupted (SIGTERM, Ctrl-C) or broken: release the lock before going down,
         # unless the run was written just before the interruption.
-        _abandon(run, RunReason.INTERRUPTED, "The run was stopped before it finished.")
+        _abandon(run, RunReason.INTERRUPTED, "")
         raise
 
 

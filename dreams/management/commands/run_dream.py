@@ -39,6 +39,7 @@ from django.utils import timezone
 from dreams.dream_run_data import dream_run_data
 from dreams.models import DreamRun, RunReason, RunStage, RunStatus, SchedulerSource, Trigger
 from dreams.processes import holder_name
+from dreams.run_reasons import run_reason_copy
 from dreams.services.dream_runs import (
     RunInterrupted,
     dream_run_claim,
@@ -261,16 +262,19 @@ def _started(run: DreamRun) -> str:
 def _summary(run: DreamRun) -> str:
     if run.pk is None:  # a scheduler's routine check: its heartbeat is the record
         detail = f" {run.detail}" if run.detail else ""
-        return f"Checked the schedule: {run.get_reason_display().lower()}.{detail}"
-    took = f" in {run.duration_ms / 1000:.1f} s" if run.duration_ms else ""
-    if run.status == RunStatus.WRITTEN and run.dry_run:
-        title = run.outcome.get("title", "")
-        outcome = f'would have written "{title}" (dry run: nothing was saved)'
-    elif run.status == RunStatus.WRITTEN:
-        outcome = f"wrote dream review {run.review_id}"
+        return f"Checked the schedule: {_in_sentence(run_reason_copy(run.reason))}{detail}"
+    took = f"{run.duration_ms / 1000:.1f} s" if run.duration_ms else ""
+    if run.status == RunStatus.WRITTEN:
+        if run.dry_run:
+            title = run.outcome.get("title", "")
+            outcome = f'would have written "{title}" (dry run: nothing was saved)'
+        else:
+            outcome = f"wrote dream review {run.review_id}"
+        line = f"Dream run {run.pk} {outcome}{f' in {took}' if took else ''}."
     else:
-        outcome = f"{run.status}: {run.get_reason_display().lower()}"
-    line = f"Dream run {run.pk} {outcome}{took}."
+        # The reason's copy, as the dashboard and the admin say it (dreams.run_reasons).
+        line = f"Dream run {run.pk} {run.status}: {_in_sentence(run_reason_copy(run.reason))}"
+        line += f" Took {took}." if took else ""
     if run.material_count and run.status != RunStatus.SKIPPED:
         line += f" {run.material_count} moments, engine {run.engine}."
     if run.detail:
@@ -278,3 +282,8 @@ def _summary(run: DreamRun) -> str:
     for warning in run.warnings:
         line += f"\n  Warning: {warning}"
     return line
+
+
+def _in_sentence(copy: str) -> str:
+    # "Not due yet. ..." continues "Dream run 5 skipped: not due yet. ...".
+    return copy[:1].lower() + copy[1:]
