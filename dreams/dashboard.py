@@ -16,13 +16,12 @@ from dreams.models import (
     DreamRun,
     DreamSettings,
     MindMoment,
-    RunReason,
     RunStage,
     RunStatus,
 )
 from dreams.run_reasons import OUTCOME_COPY
-from dreams.selectors.dream_runs import dream_run_active, latest_review
-from dreams.selectors.moments import moment_queryset
+from dreams.selectors.dream_runs import dream_run_active, dream_run_history, latest_review
+from dreams.selectors.moments import moment_queryset, moments_by_id
 from engines.readiness import Readiness, all_engine_readiness
 from engines.selection import SelectedEngine, selected_engine
 
@@ -122,7 +121,7 @@ def review_view(review: DreamReview) -> ReviewView:
     }
     ids = {moment_id for moment_ids in shown.values() for moment_id in moment_ids}
     # A cited moment may have been deleted since (moments can be pruned in the admin).
-    found = MindMoment.objects.in_bulk(ids)
+    found = moments_by_id(ids)
     themes = [
         CitedTheme(
             name=theme["name"],
@@ -192,8 +191,7 @@ class Dashboard:
     @cached_property
     def recent_runs(self) -> list[RunRow]:
         """The latest runs; cron's frequent "not due" skips would hide everything else."""
-        runs = DreamRun.objects.exclude(status=RunStatus.SKIPPED, reason=RunReason.NOT_DUE)
-        return [run_row(run) for run in runs[:RECENT_RUN_COUNT]]
+        return [run_row(run) for run in dream_run_history()[:RECENT_RUN_COUNT]]
 
     @cached_property
     def recent_moments(self) -> list[MindMoment]:

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dreams.dashboard import Dashboard
-from dreams.models import MindMoment
+from dreams.selectors.moments import moments_exist
 from dreamsite.control import LOGIN_COPY, control_refusal
 
 
@@ -24,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def observe(request: HttpRequest) -> HttpResponse:
     """The full-screen display: everything it shows arrives over /ws/observe/."""
     # Only to choose the copy shown until the first sigil arrives.
-    has_sigils = MindMoment.objects.filter(has_sigil=True).exists()
+    has_sigils = moments_exist(with_sigil=True)
     return render(request, "observe.html", {"has_sigils": has_sigils})
 
 

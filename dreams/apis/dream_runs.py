@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from dreams.apis.moments import SigilImageUrlsSerializer
 from dreams.dream_run_data import DREAM_RUN_FIELDS
 from dreams.models import DreamReview, DreamRun, RunReason, RunStatus, Trigger
-from dreams.selectors.dream_runs import dream_run_active, latest_review
+from dreams.selectors.dream_runs import dream_run_active, latest_review, review_queryset
 from dreams.selectors.health import dream_health
 from dreams.services.dream_runs import dream_run_queue
 from dreams.sigil_links import sigil_image_urls
@@ -152,7 +152,7 @@ class DreamReviewListApi(generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):  # noqa: ANN201 - DRF's signature
-        return DreamReview.objects.select_related("moment")
+        return review_queryset()
 
 
 class DreamReviewDetailApi(generics.RetrieveAPIView):
@@ -160,7 +160,7 @@ class DreamReviewDetailApi(generics.RetrieveAPIView):
     filter_backends: list = []
 
     def get_queryset(self):  # noqa: ANN201 - DRF's signature
-        return DreamReview.objects.select_related("moment")
+        return review_queryset()
 
 
 class LatestDreamReviewApi(APIView):

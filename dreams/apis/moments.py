@@ -1,7 +1,6 @@
 """The read API over mind moments and their sigil images."""
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -18,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from dreams.models import MindMoment
-from dreams.selectors.moments import MomentFilter, moment_queryset
+from dreams.selectors.moments import MomentFilter, moment_for_sigil_image, moment_queryset
 from dreams.services.sigil_images import (
     ALLOWED_SIZES,
     SigilImageFormat,
@@ -105,9 +104,9 @@ def _image_response(
 ) -> HttpResponse:
     query = SizeInputSerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
-    moment = get_object_or_404(
-        MindMoment.objects.only("id", "sigil_commands", "has_sigil"), pk=moment_id
-    )
+    moment = moment_for_sigil_image(moment_id)
+    if moment is None:
+        raise NotFound("No such mind moment.")
     if not moment.has_sigil:
         raise NotFound("This mind moment has no sigil.")
     image = sigil_image_get_or_render(

@@ -5,12 +5,34 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Max, QuerySet
 
-from dreams.models import ACTIVE_RUN_STATUSES, DreamReview, DreamRun, MindMoment, MomentKind
+from dreams.models import (
+    ACTIVE_RUN_STATUSES,
+    DreamReview,
+    DreamRun,
+    MindMoment,
+    MomentKind,
+    RunReason,
+    RunStatus,
+)
 
 
 def dream_run_active() -> DreamRun | None:
     """The run that holds the single-run lock: queued for a worker, or running."""
     return DreamRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).first()
+
+
+def dream_run_history() -> QuerySet[DreamRun]:
+    """Runs, newest first, without the "not due" skips: cron checks every few minutes and
+    those would crowd out the runs that matter."""
+    return DreamRun.objects.exclude(status=RunStatus.SKIPPED, reason=RunReason.NOT_DUE)
+
+
+def dream_run_stage(run_id: int) -> str | None:
+    return DreamRun.objects.filter(pk=run_id).values_list("stage", flat=True).first()
+
+
+def review_queryset() -> QuerySet[DreamReview]:
+    return DreamReview.objects.select_related("moment")
 
 
 def latest_review() -> DreamReview | None:

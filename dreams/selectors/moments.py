@@ -57,6 +57,21 @@ def moment_queryset() -> QuerySet[MindMoment]:
     return MindMoment.objects.prefetch_related("prior_moments").order_by("-cycle")
 
 
+def moment_for_sigil_image(pk: int) -> MindMoment | None:
+    """Just what rendering a moment's sigil image needs."""
+    return MindMoment.objects.only("id", "sigil_commands", "has_sigil").filter(pk=pk).first()
+
+
+def moments_by_id(ids: set[int]) -> dict[int, MindMoment]:
+    """The moments that still exist among `ids` (moments can be pruned in the admin)."""
+    return MindMoment.objects.in_bulk(ids)
+
+
+def moments_exist(*, with_sigil: bool = False) -> bool:
+    moments = MindMoment.objects.filter(has_sigil=True) if with_sigil else MindMoment.objects
+    return moments.exists()
+
+
 def moment_last_cycle() -> int:
     last = MindMoment.objects.order_by("-cycle").values_list("cycle", flat=True).first()
     return last or 0

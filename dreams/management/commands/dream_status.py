@@ -9,8 +9,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from dreams.dream_run_data import dream_run_data
-from dreams.models import DreamRun, DreamSettings, RunReason, RunStatus
-from dreams.selectors.dream_runs import dream_run_active, new_moment_count
+from dreams.models import DreamRun, DreamSettings
+from dreams.selectors.dream_runs import dream_run_active, dream_run_history, new_moment_count
 from dreams.selectors.health import HealthStatus, dream_health
 from dreamsite.commands import ProductCommand
 
@@ -50,10 +50,7 @@ class Command(ProductCommand):
             "min_new_moments": dream_settings.min_new_moments,
             "running_run_id": active.pk if (active := dream_run_active()) else None,
         }
-        # Cron checks every few minutes; "not due" skips would crowd out the runs that matter.
-        recent = list(
-            DreamRun.objects.exclude(status=RunStatus.SKIPPED, reason=RunReason.NOT_DUE)[:runs]
-        )
+        recent = list(dream_run_history()[:runs])
         if as_json:
             status["runs"] = [dream_run_data(run) for run in recent]
             self.stdout.write(json.dumps(status, cls=DjangoJSONEncoder))

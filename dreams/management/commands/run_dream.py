@@ -40,6 +40,7 @@ from dreams.dream_run_data import dream_run_data
 from dreams.models import DreamRun, RunReason, RunStage, RunStatus, SchedulerSource, Trigger
 from dreams.processes import holder_name
 from dreams.run_reasons import run_reason_copy
+from dreams.selectors.dream_runs import dream_run_stage
 from dreams.services.dream_runs import (
     RunInterrupted,
     dream_run_claim,
@@ -106,11 +107,7 @@ class _Progress(threading.Thread):
             stage = RunStage.STARTING
             while not self.done.wait(PROGRESS_INTERVAL_S):
                 with suppress(DatabaseError):  # a busy database only delays the display
-                    stage = (
-                        DreamRun.objects.filter(pk=self.run_id)
-                        .values_list("stage", flat=True)
-                        .first()
-                    ) or stage
+                    stage = dream_run_stage(self.run_id) or stage
                 elapsed = (timezone.now() - self.started_at).total_seconds()
                 self.out.write(f"\r\033[K  {stage}... {elapsed:.0f} s", ending="")
                 self.out.flush()

@@ -4,7 +4,7 @@ from argparse import ArgumentParser
 
 from django.core.management.base import CommandError
 
-from dreams.models import MindMoment
+from dreams.selectors.moments import moments_exist
 from dreams.services.seeding import moments_seed
 from dreamsite.commands import ProductCommand
 
@@ -28,7 +28,7 @@ class Command(ProductCommand):
     ) -> None:
         if count < 1:
             raise CommandError("--count must be at least 1.")
-        if if_empty and MindMoment.objects.exists():
+        if if_empty and moments_exist():
             self.stdout.write("Mind moments already exist; not seeding.")
             return
         started = time.monotonic()
