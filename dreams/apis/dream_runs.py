@@ -11,7 +11,12 @@ from rest_framework.views import APIView
 from dreams.apis.moments import SigilImageUrlsSerializer
 from dreams.dream_run_data import DREAM_RUN_FIELDS
 from dreams.models import DreamReview, DreamRun, RunReason, RunStatus, Trigger
-from dreams.selectors.dream_runs import dream_run_active, latest_review, review_queryset
+from dreams.selectors.dream_runs import (
+    dream_run_active,
+    dream_run_queryset,
+    latest_review,
+    review_queryset,
+)
 from dreams.selectors.health import dream_health
 from dreams.services.dream_runs import dream_run_queue
 from dreams.sigil_links import sigil_image_urls
@@ -98,7 +103,7 @@ class DreamRunListCreateApi(generics.ListAPIView):
         dry_run = StrictBooleanField(default=False)
 
     def get_queryset(self):  # noqa: ANN201 - DRF's signature
-        return DreamRun.objects.all()
+        return dream_run_queryset()
 
     @extend_schema(
         request=InputSerializer,
@@ -126,7 +131,9 @@ class DreamRunListCreateApi(generics.ListAPIView):
 class DreamRunDetailApi(generics.RetrieveAPIView):
     serializer_class = DreamRunOutputSerializer
     filter_backends: list = []
-    queryset = DreamRun.objects.all()
+
+    def get_queryset(self):  # noqa: ANN201 - DRF's signature
+        return dream_run_queryset()
 
 
 class DreamHealthApi(APIView):

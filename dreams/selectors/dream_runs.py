@@ -21,6 +21,11 @@ def dream_run_active() -> DreamRun | None:
     return DreamRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).first()
 
 
+def dream_run_queryset() -> QuerySet[DreamRun]:
+    """Every run, newest first (the model's ordering)."""
+    return DreamRun.objects.all()
+
+
 def dream_run_history() -> QuerySet[DreamRun]:
     """Runs, newest first, without the "not due" skips: cron checks every few minutes and
     those would crowd out the runs that matter."""
