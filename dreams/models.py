@@ -7,6 +7,7 @@ images are served with immutable caching), so the admin shows it read-only.
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -137,7 +138,7 @@ class MindMoment(models.Model):
     def __str__(self) -> str:
         return f"Cycle {self.cycle}: {self.sigil_phrase or self.text[:40]}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.has_sigil = bool(self.sigil_commands)
         super().save(*args, **kwargs)
 

@@ -5,6 +5,7 @@ naming the problem and changes nothing.
 """
 
 from collections.abc import Iterator
+from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
@@ -28,7 +29,7 @@ START_SESSION = {
     "additionalProperties": False,
 }
 
-def _percept_data(kind: str, text_field: str) -> dict:
+def _percept_data(kind: str, text_field: str) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
@@ -48,7 +49,7 @@ PERCEPT_DATA = {
     "visual": _percept_data("visual", "description"),
     "audio": _percept_data("audio", "transcript"),
 }
-PERCEPT = {
+PERCEPT: dict[str, Any] = {
     "type": "object",
     "properties": {
         "event": {"const": "percept"},

@@ -1,6 +1,11 @@
 """Typed engine failures, each with a reason code and product copy that is safe to show."""
 
+from typing import ClassVar, Literal
+
 from engines.redaction import redact
+
+# The dream-run reason codes an engine failure is recorded with.
+EngineFailure = Literal["engine_error", "engine_not_ready", "timeout", "invalid_output"]
 
 
 class EngineError(Exception):
@@ -10,7 +15,7 @@ class EngineError(Exception):
     operator; `detail` is redacted diagnostic text for logs and run records.
     """
 
-    reason = "engine_error"
+    reason: ClassVar[EngineFailure] = "engine_error"
     default_message = "The engine could not answer. Check its readiness, then try again."
     # Whether `detail` is our own wording (safe and useful to show operators) rather than
     # a provider's raw error, which stays in the logs.

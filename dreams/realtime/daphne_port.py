@@ -144,7 +144,9 @@ class Port:
             raise _Unavailable("the connection is not autobahn's WebSocket protocol")
         if protocol._perMessageCompress is not None:
             raise _Unavailable("permessage-deflate needs frames of its own")
-        transport = protocol.transport
+        # WebSocketProtocol's types declare neither `transport` (Twisted's adapter sets it)
+        # nor `closeHandshakeTimeout` (set per instance from the factory's options).
+        transport = protocol.transport  # type: ignore[attr-defined]
         if not isinstance(transport, Connection) or transport.TLS:
             raise _Unavailable("the connection is not plain TCP")
         self.protocol = protocol
@@ -153,7 +155,7 @@ class Port:
         self._open_state = protocol.STATE_OPEN
         # Read once now, so that a renamed internal is found here, not mid-broadcast.
         self.backlog_bytes()
-        _ = transport.connected, transport.disconnecting, protocol.closeHandshakeTimeout
+        _ = transport.connected, transport.disconnecting, protocol.closeHandshakeTimeout  # type: ignore[attr-defined]
 
     @property
     def is_open(self) -> bool:
@@ -198,7 +200,7 @@ class Port:
     def close(self, code: int, reason: str, *, grace_s: float) -> None:
         """Close behind the frames already queued; drop the TCP connection if the client
         has not answered the close within `grace_s`."""
-        self.protocol.closeHandshakeTimeout = grace_s
+        self.protocol.closeHandshakeTimeout = grace_s  # type: ignore[attr-defined]
         self.protocol.sendClose(code=code, reason=reason)
 
 
