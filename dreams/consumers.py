@@ -8,6 +8,7 @@ import asyncio
 import hmac
 import json
 import logging
+from typing import cast
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -20,10 +21,12 @@ from dreams.protocol import FrameError, validate_session_frame
 from dreams.realtime import daphne_port
 from dreams.realtime.events import (
     Error,
+    ErrorReason,
     Event,
     PerceptAccepted,
     PerceptReceived,
     SessionEnded,
+    SessionEndReasonValue,
     SessionStarted,
     Snapshot,
 )
@@ -101,7 +104,7 @@ class ObserverConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         await self.send_error("read_only", "Observers only listen; sessions use /ws/session/.")
 
-    async def send_error(self, reason: str, message: str) -> None:
+    async def send_error(self, reason: ErrorReason, message: str) -> None:
         await self.send(text_data=Error(reason=reason, message=message).frame(0))
 
     async def send_frame(self, frame: str) -> None:
@@ -257,12 +260,13 @@ class SessionConsumer(AsyncWebsocketConsumer):
         await self._leave(session_id)
         await database_sync_to_async(session_end)(session_id=session_id, reason=reason)
         if reason != SessionEndReason.DISCONNECTED:
-            await self.reply(SessionEnded(session_id=session_id, reason=str(reason)))
+            ended = cast(SessionEndReasonValue, str(reason))  # SessionEndReason's values
+            await self.reply(SessionEnded(session_id=session_id, reason=ended))
         await notify_conductor({"type": "sessions.changed"})
 
     async def reply(self, event: Event) -> None:
         """A reply to this session alone: not a broadcast, so its `seq` is 0."""
         await self.send(text_data=event.frame(0))
 
-    async def reply_error(self, reason: str, message: str) -> None:
+    async def reply_error(self, reason: ErrorReason, message: str) -> None:
         await self.reply(Error(reason=reason, message=message))

@@ -10,6 +10,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 
 from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN
+from dreams.realtime.events import ErrorReason
 from dreams.text import text_problem
 
 _UNIT = {"type": "number", "minimum": CIRCUMPLEX_MIN, "maximum": CIRCUMPLEX_MAX}
@@ -81,7 +82,7 @@ _JSON_TYPES = {"string": "text", "number": "a number", "object": "an object", "a
 
 
 class FrameError(Exception):
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: ErrorReason, message: str) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message

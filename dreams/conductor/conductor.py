@@ -15,7 +15,8 @@ so it resumes within a few seconds of the database answering again. Every period
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import timedelta
+from typing import Any, Final
 
 from asgiref.sync import sync_to_async
 from channels.exceptions import ChannelFull
@@ -86,7 +87,7 @@ WORK_EVERY_S = 1.0
 # A new leader cannot know the last seq its predecessor sent after its last heartbeat;
 # jumping ahead keeps seq rising, and observers see the gap and resync.
 SEQ_JUMP_ON_TAKEOVER = 1000
-PAUSED = "PAUSED"
+PAUSED: Final = "PAUSED"
 DATABASE_PAUSE_COPY = "Paused: the database is not answering. The mind resumes when it does."
 LEADING_JOBS = ("reaper", "worker", "scheduler", "dream-loop", "cognitive-loop", "dream-delay")
 
@@ -290,7 +291,7 @@ class Conductor:
             for state in step.states:
                 log = dream_log if state is CognitiveState.DREAMING else cognition_log
                 log.info("State %s (%d sessions).", state, self.machine.sessions)
-                await self.broadcast(CognitiveStateChanged(state=state))
+                await self.broadcast(CognitiveStateChanged(state=state.value))
             if step.states:
                 await self._record_snapshot()
 
@@ -456,7 +457,7 @@ class Conductor:
         consumers' notices are only a shortcut, so a lost one costs a second at most."""
         if self._live_timing:
             self._retime(await _in_thread(_stored_timing)())
-        cutoff = timezone.now() - timezone.timedelta(seconds=self.timing.session_timeout_s)
+        cutoff = timezone.now() - timedelta(seconds=self.timing.session_timeout_s)
         expired = await _in_thread(sessions_expire)(inactive_since=cutoff)
         if expired:
             cognition_log.info("[cognition] %d sessions timed out.", len(expired))

@@ -11,7 +11,7 @@ receive against them (`parse_frame`).
 import base64
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal, cast
 
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
@@ -20,7 +20,7 @@ from pydantic.alias_generators import to_camel
 if TYPE_CHECKING:
     from dreams.models import DreamRun, MindMoment
 
-INLINE_SDF_SIZE = 256
+INLINE_SDF_SIZE: Final = 256
 
 # Times go out as ISO 8601 text (what `datetime.isoformat()` writes).
 Time = Annotated[
@@ -28,6 +28,29 @@ Time = Annotated[
 ]
 State = Literal["IDLE", "AGGREGATING", "COGNIZING", "VISUALIZING", "DREAMING"]
 PerceptKind = Literal["visual", "audio"]
+# The values of the models' choices (tests/test_event_types.py keeps them equal), which
+# the columns hold: `of` below reads them back as these types.
+MomentKindValue = Literal["live", "dream", "seed"]
+TriggerValue = Literal["schedule", "dashboard", "admin", "cli", "api"]
+RunStatusValue = Literal["queued", "running", "written", "skipped", "failed", "abandoned"]
+SessionEndReasonValue = Literal[
+    "ended", "timed_out", "disconnected", "server_restart", "server_shutdown"
+]
+ErrorReason = Literal[
+    "invalid_json",
+    "unknown_event",
+    "invalid_frame",
+    "invalid_text",
+    "binary_frame",
+    "too_deep",
+    "frame_too_large",
+    "rate_limited",
+    "no_session",
+    "already_started",
+    "session_ended",
+    "unauthorized",
+    "read_only",
+]
 
 
 class Payload(BaseModel):
@@ -148,7 +171,7 @@ class MindMomentAnnounced(Event):
 
     cycle: int
     moment_id: int
-    kind: Literal["live", "dream", "seed"]
+    kind: MomentKindValue
     mind_moment: str
     sigil_phrase: str
     circumplex: Circumplex
@@ -163,7 +186,7 @@ class MindMomentAnnounced(Event):
         return cls(
             cycle=moment.cycle,
             moment_id=moment.pk,
-            kind=moment.kind,
+            kind=cast(MomentKindValue, moment.kind),
             mind_moment=moment.text,
             sigil_phrase=moment.sigil_phrase,
             circumplex=Circumplex(valence=moment.valence, arousal=moment.arousal),
@@ -231,8 +254,8 @@ class DreamRunChanged(Event):
     )
 
     id: int
-    trigger: Literal["schedule", "dashboard", "admin", "cli", "api"]
-    status: Literal["queued", "running", "written", "skipped", "failed", "abandoned"]
+    trigger: TriggerValue
+    status: RunStatusValue
     reason: str
     stage: str
     engine: str
@@ -246,8 +269,8 @@ class DreamRunChanged(Event):
     def of(cls, run: "DreamRun") -> "DreamRunChanged":
         return cls(
             id=run.pk,
-            trigger=run.trigger,
-            status=run.status,
+            trigger=cast(TriggerValue, run.trigger),
+            status=cast(RunStatusValue, run.status),
             reason=run.reason,
             stage=run.stage,
             engine=run.engine,
@@ -272,7 +295,7 @@ class SessionEnded(Event):
     name = "sessionEnded"
 
     session_id: str
-    reason: Literal["ended", "timed_out", "disconnected", "server_restart", "server_shutdown"]
+    reason: SessionEndReasonValue
 
 
 class PerceptAccepted(Event):
@@ -289,21 +312,7 @@ class PerceptAccepted(Event):
 class Error(Event):
     name = "error"
 
-    reason: Literal[
-        "invalid_json",
-        "unknown_event",
-        "invalid_frame",
-        "invalid_text",
-        "binary_frame",
-        "too_deep",
-        "frame_too_large",
-        "rate_limited",
-        "no_session",
-        "already_started",
-        "session_ended",
-        "unauthorized",
-        "read_only",
-    ]
+    reason: ErrorReason
     message: str
 
 

@@ -1,8 +1,10 @@
 """What an observer is told on connect, and what a page shows before its socket opens."""
 
+from typing import cast
+
 from django.utils import timezone
 
-from dreams.realtime.events import Sigil, Snapshot
+from dreams.realtime.events import Sigil, Snapshot, State
 from dreams.selectors.live import current_snapshot
 
 
@@ -14,7 +16,8 @@ def observer_snapshot() -> tuple[int | None, Snapshot]:
         return None, Snapshot(state=None, sessions=0, last_sigil=None, conducting=False)
     moment = lease.last_sigil_moment
     snapshot = Snapshot(
-        state=lease.state or None,
+        # The lease holds the conductor's last CognitiveState, or nothing yet.
+        state=cast(State | None, lease.state or None),
         sessions=lease.sessions,
         last_sigil=Sigil.of(moment, is_dream=lease.last_sigil_is_dream) if moment else None,
         conducting=lease.expires_at > timezone.now(),
