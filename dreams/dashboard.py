@@ -9,8 +9,6 @@ updates speak with one voice.
 from dataclasses import dataclass
 from functools import cached_property
 
-from dreams.conductor.payloads import observer_snapshot
-from dreams.selectors.health import DreamHealth, HealthStatus, dream_health
 from dreams.models import (
     DreamReview,
     DreamRun,
@@ -19,8 +17,10 @@ from dreams.models import (
     RunStage,
     RunStatus,
 )
+from dreams.realtime.snapshot import observer_snapshot
 from dreams.run_reasons import OUTCOME_COPY
 from dreams.selectors.dream_runs import dream_run_active, dream_run_history, latest_review
+from dreams.selectors.health import DreamHealth, HealthStatus, dream_health
 from dreams.selectors.moments import moment_queryset, moments_by_id
 from engines.readiness import Readiness, all_engine_readiness
 from engines.selection import SelectedEngine, selected_engine
@@ -205,7 +205,7 @@ class Dashboard:
     @cached_property
     def live(self) -> dict:
         """The observer snapshot (docs/events.md) the live section starts from."""
-        return observer_snapshot()[1]
+        return observer_snapshot()[1].wire()
 
     @cached_property
     def live_state(self) -> str:

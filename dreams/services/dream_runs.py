@@ -25,7 +25,6 @@ from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from dreams.selectors.health import dream_is_due
 from dreams.models import (
     ACTIVE_RUN_STATUSES,
     DreamReview,
@@ -38,13 +37,15 @@ from dreams.models import (
     Trigger,
 )
 from dreams.processes import holder_is_dead_here, holder_name
-from dreams.realtime import publish
+from dreams.realtime.events import DreamRunChanged
+from dreams.realtime.publish import publish
 from dreams.selectors.dream_runs import (
     DreamMaterial,
     dream_material,
     dream_run_active,
     new_moment_count,
 )
+from dreams.selectors.health import dream_is_due
 from dreams.selectors.moments import moment_context
 from dreams.services.continuity import continuity_merge, open_threads
 from dreams.services.moments import moment_create
@@ -67,22 +68,6 @@ MAX_CITED_PRIOR_MOMENTS = 50
 
 class RunInterrupted(BaseException):  # like KeyboardInterrupt: not an Exception
     """Raised in the running process (e.g. on SIGTERM) to stop a run cleanly."""
-
-
-def _summary(run: DreamRun) -> dict:
-    return {
-        "id": run.pk,
-        "trigger": run.trigger,
-        "status": run.status,
-        "reason": run.reason,
-        "stage": run.stage,
-        "engine": run.engine,
-        "dryRun": run.dry_run,
-        "materialCount": run.material_count,
-        "reviewId": run.review_id,
-        "startedAt": run.started_at,
-        "finishedAt": run.finished_at,
-    }
 
 
 # What a scheduler meets at almost every check: its heartbeat records it, not a run.
@@ -112,7 +97,7 @@ def _record_skip(
         return run
     run.save(force_insert=True)
     if reason != RunReason.NOT_DUE:
-        publish("dreamRun", _summary(run))
+        publish(DreamRunChanged.of(run))
     return run
 
 
@@ -129,7 +114,7 @@ def _finish(
     for name, value in fields.items():
         setattr(run, name, value)
     run.save()
-    publish("dreamRun", _summary(run))
+    publish(DreamRunChanged.of(run))
     log = logger.info if status in (RunStatus.WRITTEN, RunStatus.SKIPPED) else logger.warning
     log("Dream run %s %s %s (%s).", run.pk, status, reason, run.trigger)
     return run
@@ -292,7 +277,7 @@ def dream_run_start(
     if not force and not dream_is_due(gated.dream_settings, now, besides=run):
         # Another scheduler dreamt in this slot between the cadence check and the lock.
         return _finish(run, RunStatus.SKIPPED, RunReason.NOT_DUE, stage=RunStage.DONE)
-    publish("dreamRun", _summary(run))
+    publish(DreamRunChanged.of(run))
     return run
 
 
@@ -306,7 +291,7 @@ def dream_run_queue(*, trigger: Trigger, force: bool = True, dry_run: bool = Fal
     run = _create_locked(gated.fields, RunStatus.QUEUED, gated.material_count)
     if run is None:
         return _already_running(gated.fields)
-    publish("dreamRun", _summary(run))
+    publish(DreamRunChanged.of(run))
     return run
 
 
@@ -325,7 +310,7 @@ def dream_run_claim(*, holder: str) -> DreamRun | None:
     if not claimed:
         return None
     run = DreamRun.objects.get(pk=queued)
-    publish("dreamRun", _summary(run))
+    publish(DreamRunChanged.of(run))
     return run
 
 
@@ -368,7 +353,7 @@ def _stage(run: DreamRun, stage: RunStage, **fields: object) -> None:
     for name, value in fields.items():
         setattr(run, name, value)
     run.save(update_fields=["stage", *fields])
-    publish("dreamRun", _summary(run))
+    publish(DreamRunChanged.of(run))
 
 
 def _checked_draft(call: EngineCall[DreamDraft], material_ids: set[int]) -> EngineCall[DreamDraft]:
