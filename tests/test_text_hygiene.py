@@ -110,7 +110,7 @@ def test_the_repair_migration_replaces_what_the_checks_now_refuse():
     moment = make_moment(visual_percepts=[{"description": "x \ud800 y"}], text="bell\x07")
     percept = make_percept(session=session, payload={"description": "a \udfff b", "ok": 1})
     friendly = make_percept(session=session, payload={"description": FRIENDLY_TEXT[1]})
-    repair = importlib.import_module("dreams.migrations.0007_repair_stored_text").repair
+    repair = importlib.import_module("dreams.migrations.0006_round_two").repair_stored_text
     repair(apps, None)
     moment.refresh_from_db()
     assert moment.visual_percepts == [{"description": "x \ufffd y"}]
