@@ -1,5 +1,7 @@
 """The engine selection in the admin: changed only through the selection service."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
@@ -22,8 +24,9 @@ class EngineSelectionForm(forms.ModelForm):
         model = EngineSelection
         fields = ["engine", "model"]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         refusal = selection_refusal(
             engine=cleaned.get("engine", ""),
             allow_not_ready=cleaned.get("allow_not_ready", False),

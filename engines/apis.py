@@ -15,7 +15,7 @@ from engines.selection import EngineSelectionError, engine_select, selected_engi
 
 class ReadinessOutputSerializer(serializers.Serializer):
     id = serializers.CharField(source="engine")
-    label = serializers.CharField(source="engine_label")
+    label = serializers.CharField(source="engine_label")  # type: ignore[assignment]  # named like a Field attribute
     state = serializers.CharField()
     state_label = serializers.CharField(source="label")
     ready = serializers.BooleanField()
@@ -27,7 +27,7 @@ class ReadinessOutputSerializer(serializers.Serializer):
 class SelectionOutputSerializer(serializers.Serializer):
     engine = serializers.CharField()
     model = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # named like a Field attribute
     ready = serializers.BooleanField()
     state = serializers.CharField(source="readiness.state")
     state_label = serializers.CharField(source="readiness.label")

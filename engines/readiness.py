@@ -82,8 +82,11 @@ def _check(spec: EngineSpec) -> Check:
 
 def engine_readiness(engine_id: str, *, fresh: bool = False) -> Readiness | None:
     spec = engine_spec(engine_id)
-    if spec is None:
-        return None
+    return None if spec is None else spec_readiness(spec, fresh=fresh)
+
+
+def spec_readiness(spec: EngineSpec, *, fresh: bool = False) -> Readiness:
+    engine_id = spec.id.value
     now = time.monotonic()
     with _cache_lock:
         cached = _cache.get(engine_id)
@@ -96,7 +99,7 @@ def engine_readiness(engine_id: str, *, fresh: bool = False) -> Readiness | None
 
 
 def all_engine_readiness(*, fresh: bool = False) -> list[Readiness]:
-    return [engine_readiness(spec.id.value, fresh=fresh) for spec in ENGINES]  # type: ignore[misc]
+    return [spec_readiness(spec, fresh=fresh) for spec in ENGINES]
 
 
 async def all_engine_readiness_async(*, fresh: bool = False) -> list[Readiness]:

@@ -18,7 +18,7 @@ from engines.contracts import (
     PerceptInput,
 )
 from engines.errors import EngineError, EngineNotReady
-from engines.readiness import engine_readiness
+from engines.readiness import spec_readiness
 from engines.registry import EngineId, engine_spec
 from engines.selection import SelectedEngine, effective_model, selected_engine
 
@@ -122,7 +122,7 @@ def engine_probe(*, engine: str | None = None) -> ProbeOutcome:
         spec = engine_spec(engine)
         if spec is None:
             return ProbeOutcome(engine, False, "There is no engine by that name.")
-        readiness = engine_readiness(engine, fresh=True)
+        readiness = spec_readiness(spec, fresh=True)
         selection = SelectedEngine(engine, effective_model(engine, ""), "probe", readiness)
     try:
         call = engine_cognize(

@@ -35,8 +35,9 @@ class SigilImageUrlsSerializer(serializers.Serializer):
 
 
 class MomentOutputSerializer(serializers.ModelSerializer):
-    prior_moment_ids = serializers.PrimaryKeyRelatedField(
-        source="prior_moments", many=True, read_only=True
+    # What `many=True` builds, spelled so that its type is known.
+    prior_moment_ids = serializers.PrimaryKeyRelatedField.many_init(
+        source="prior_moments", read_only=True
     )
     session_id = serializers.UUIDField(read_only=True, allow_null=True)
     images = serializers.SerializerMethodField()

@@ -3,6 +3,7 @@
 import sys
 from argparse import ArgumentParser, ArgumentTypeError
 from pathlib import Path
+from typing import Literal
 
 from django.core.management.base import CommandError
 
@@ -43,21 +44,27 @@ class Command(ProductCommand):
             help="pixels per side (default 512; 256 for sdf)",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
-        source = self._read(str(options["file"]))
+    def handle(
+        self,
+        *args: object,
+        file: str,
+        format: Literal["svg", "png", "sdf"],
+        out: str,
+        size: int | None,
+        **options: object,
+    ) -> None:
+        source = self._read(file)
         try:
             commands = parse_sigil(source)
         except SigilSyntaxError as error:
             raise CommandError(str(error), returncode=INVALID_CODE) from None
-        size = options["size"]
-        fmt = options["format"]
-        if fmt == "svg":
+        if format == "svg":
             data = render_svg(commands, **({"size": size} if size else {})).encode("utf-8")
-        elif fmt == "png":
+        elif format == "png":
             data = render_png(commands, **({"size": size} if size else {}))
         else:
             data = render_sdf(commands, **({"size": size} if size else {}))
-        self._write(str(options["out"]), data)
+        self._write(out, data)
 
     def _read(self, name: str) -> str:
         try:

@@ -1,4 +1,5 @@
 from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import CommandError
 
@@ -26,7 +27,7 @@ class Command(ProductCommand):
         probe = actions.add_parser("probe", help="Ask an engine something, with a short timeout.")
         probe.add_argument("engine", nargs="?", help="Default: the selected engine.")
 
-    def handle(self, *args: object, action: str | None = None, **options: object) -> None:
+    def handle(self, *args: object, action: str | None = None, **options: Any) -> None:
         if action == "select":
             self._select(**options)
         elif action == "probe":
