@@ -72,7 +72,7 @@ class DreamReviewOutputSerializer(serializers.ModelSerializer):
 
 class DreamHealthOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # named like a Field attribute
     fix_hint = serializers.CharField()
     last_written_at = serializers.DateTimeField(allow_null=True)
     next_due_at = serializers.DateTimeField(allow_null=True)
