@@ -38,8 +38,10 @@ writes. Database errors propagate: the dream loop logs them and carries on.
 """
 
 import random
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Field
 
 from dreams.models import ConductorLease, MindMoment
 
@@ -80,9 +82,10 @@ def random_sigil_moment(
     one, with only `DREAM_FIELDS` loaded; None when no moment has a sigil."""
     rng = rng or _rng
     sigil_moments = _SigilMoments(using)
-    lowest, highest = sigil_moments.id_range()
-    if lowest is None:
+    id_range = sigil_moments.id_range()
+    if id_range is None:
         return None
+    lowest, highest = id_range
     if lowest == highest:
         return sigil_moments.first_drawn([lowest])
     for size in ROUND_SIZES:
@@ -109,8 +112,8 @@ class _SigilMoments:
         meta = MindMoment._meta
         table = quote(meta.db_table)
         pk = quote(meta.pk.column)
-        has_sigil = quote(meta.get_field("has_sigil").column)
-        columns = ", ".join(quote(meta.get_field(name).column) for name in DREAM_FIELDS)
+        has_sigil = quote(_column("has_sigil"))
+        columns = ", ".join(quote(_column(name)) for name in DREAM_FIELDS)
         # Two LIMIT 1 scans of the partial index rather than MIN() and MAX() together:
         # SQLite reads only an end of the index for a lone MIN or MAX, all of it for both.
         ascending = f"SELECT {pk} FROM {table} WHERE {has_sigil} ORDER BY {pk}"  # noqa: S608
@@ -120,10 +123,12 @@ class _SigilMoments:
             f"ORDER BY CASE {pk} {{draw_order}} END LIMIT 1"
         )
 
-    def id_range(self) -> tuple[int, int] | tuple[None, None]:
+    def id_range(self) -> tuple[int, int] | None:
+        """The lowest and highest id of a moment with a sigil; None when there is none."""
         with self.connection.cursor() as cursor:
             cursor.execute(self.id_range_sql)
-            return cursor.fetchone()
+            lowest, highest = cursor.fetchone()
+        return None if lowest is None else (lowest, highest)
 
     def first_drawn(self, candidates: list[int]) -> MindMoment | None:
         """Of the candidates that are moments with a sigil, the one drawn first."""
@@ -138,8 +143,15 @@ class _SigilMoments:
         return next(iter(MindMoment.objects.using(self.using).raw(sql, distinct * 2)), None)
 
 
+def _column(name: str) -> str:
+    # The pick reads concrete fields of MindMoment only, never a relation.
+    return cast("Field[Any, Any]", MindMoment._meta.get_field(name)).column
+
+
 def _exact_pick(using: str, exclude_id: int | None, rng: random.Random) -> MindMoment | None:
-    usable = MindMoment.objects.using(using).filter(has_sigil=True).exclude(pk=exclude_id)
+    usable = MindMoment.objects.using(using).filter(has_sigil=True)
+    if exclude_id is not None:
+        usable = usable.exclude(pk=exclude_id)
     count = usable.count()
     if count == 0:
         # Moments were deleted since the id range was read: nothing to dream this time.
