@@ -11,7 +11,7 @@ prevents under `manage.py serve`, and a proxy's `client_max_body_size` under pla
 """
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +19,8 @@ from django.conf import settings
 Scope = dict[str, Any]
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+# An application may send any mapping (Django's ASGIHandler is typed so).
+Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 STATUS = 413

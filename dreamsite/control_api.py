@@ -3,6 +3,7 @@ the rule to writes, and the write throttle. The rule itself is `dreamsite.contro
 
 import hmac
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -11,6 +12,9 @@ from rest_framework.request import Request
 from rest_framework.throttling import ScopedRateThrottle
 
 from dreamsite.control import LOGIN_COPY, control_refusal
+
+if TYPE_CHECKING:  # rest_framework.views imports this module (the authentication setting)
+    from rest_framework.views import APIView
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ class CanControl(permissions.BasePermission):
 class ControlThrottle(ScopedRateThrottle):
     """Writes are throttled per caller; reads are not."""
 
-    def allow_request(self, request: Request, view: object) -> bool:
+    def allow_request(self, request: Request, view: "APIView") -> bool:
         if request.method in permissions.SAFE_METHODS:
             return True
         return super().allow_request(request, view)

@@ -9,7 +9,8 @@ else over the channel layer (`CONDUCTOR_CHANNEL`).
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 CONDUCTOR_CHANNEL = "dreams.conductor"
 BROADCAST = "broadcast"  # the conductor's message type for a published event
 
-MessageHandler = Callable[[dict], Awaitable[None]]
+MessageHandler = Callable[[dict], Coroutine[Any, Any, None]]
 _local_conductor: tuple[asyncio.AbstractEventLoop, MessageHandler] | None = None
 
 

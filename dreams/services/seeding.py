@@ -7,8 +7,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN, circumplex_colour
@@ -164,7 +166,9 @@ def _insert_statement() -> str:
     """A plain multi-row INSERT: the ORM's per-object bookkeeping costs several times the
     insert itself at a million rows, and seeded moments need none of it."""
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(MindMoment._meta.get_field(name).column) for name in SEED_FIELDS)
+    # SEED_FIELDS are concrete fields of MindMoment, never relations.
+    fields = [cast("Field[Any, Any]", MindMoment._meta.get_field(name)) for name in SEED_FIELDS]
+    columns = ", ".join(quote(field.column) for field in fields)
     placeholders = ", ".join(["%s"] * len(SEED_FIELDS))
     table = quote(MindMoment._meta.db_table)
     return f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - no input

@@ -5,11 +5,12 @@ is written)."""
 
 import json
 from argparse import ArgumentParser
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import BooleanField
+from django.db.models import BooleanField, Field
 
 from dreams.models import SETTABLE_FIELDS, DreamSettings
 from dreams.selectors.dream_settings import dream_settings_summary
@@ -37,7 +38,8 @@ def parse_assignments(assignments: list[str]) -> tuple[dict[str, object], list[s
         if text == "" and name in EMPTY_MEANS_ENVIRONMENT:
             values[name] = None  # the server's environment value
             continue
-        field = DreamSettings._meta.get_field(name)
+        # SETTABLE_FIELDS are concrete fields of DreamSettings, never relations.
+        field = cast("Field[Any, Any]", DreamSettings._meta.get_field(name))
         if isinstance(field, BooleanField):
             answer = BOOLEAN_WORDS.get(text.strip().lower())
             if answer is None:
