@@ -85,8 +85,7 @@ class EngineFilter(admin.SimpleListFilter):
 
 class PerceptInline(ControlledAdminMixin, admin.TabularInline):
     model = Percept
-    fields = ["kind", "payload", "received_at", "session"]
-    readonly_fields = fields
+    fields = readonly_fields = ("kind", "payload", "received_at", "session")
     extra = 0
     can_delete = False
     show_change_link = True
@@ -227,7 +226,7 @@ class DreamReviewAdmin(ReadOnlyHistoryAdmin):
     list_display = ["sequence", "title", "engine", "material_count", "created_at"]
     list_filter = ["engine", "created_at"]
     search_fields = ["title", "narrative"]
-    fields = [
+    fields = readonly_fields = (
         "dream_sigil",
         "sequence",
         "title",
@@ -240,8 +239,7 @@ class DreamReviewAdmin(ReadOnlyHistoryAdmin):
         "material_through_cycle",
         "moment",
         "created_at",
-    ]
-    readonly_fields = fields
+    )
 
     @admin.display(description="Dream sigil")
     def dream_sigil(self, review: DreamReview) -> SafeString | str:

@@ -104,7 +104,7 @@ class _Progress(threading.Thread):
 
     def run(self) -> None:
         try:
-            stage = RunStage.STARTING
+            stage: str = RunStage.STARTING
             while not self.done.wait(PROGRESS_INTERVAL_S):
                 with suppress(DatabaseError):  # a busy database only delays the display
                     stage = dream_run_stage(self.run_id) or stage

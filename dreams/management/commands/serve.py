@@ -4,10 +4,14 @@ import asyncio
 import errno
 import socket
 from argparse import ArgumentParser
+from typing import TYPE_CHECKING, cast
 
 from django.core.management.base import CommandError
 
 from dreamsite.commands import ProductCommand
+
+if TYPE_CHECKING:
+    from twisted.internet.asyncioreactor import AsyncioSelectorReactor
 
 
 def busy_port_copy(host: str, port: int) -> str:
@@ -80,7 +84,10 @@ class Command(ProductCommand):
         def stop_conductor() -> defer.Deferred:
             return defer.Deferred.fromFuture(asyncio.ensure_future(shut_down()))
 
-        reactor.addSystemEventTrigger("before", "shutdown", stop_conductor)
+        # The reactor daphne installed (typed by its zope interface, whose methods lack self).
+        cast("AsyncioSelectorReactor", reactor).addSystemEventTrigger(
+            "before", "shutdown", stop_conductor
+        )
         server = Server(
             application=application,
             endpoints=[f"tcp:port={port}:interface={host}"],
