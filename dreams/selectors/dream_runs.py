@@ -71,7 +71,7 @@ def dream_material(*, limit: int) -> DreamMaterial:
     the more recent moment."""
     new = _new_moments(material_watermark())
     summary = new.aggregate(count=Count("id"), through=Max("cycle"))
-    chosen = list(
+    chosen: list[MindMoment] = list(
         new.annotate(salience=F("valence") * F("valence") + F("arousal") * F("arousal")).order_by(
             "-salience", "-cycle"
         )[:limit]
