@@ -31,7 +31,7 @@ RECENT_MOMENT_COUNT = 12
 CITED_MOMENTS_SHOWN = 6
 
 # What a running dream run is doing, by its `stage` (see dreams.services.dream_runs).
-STAGE_COPY = {
+STAGE_COPY: dict[str, str] = {
     RunStage.QUEUED: "Waiting for the conductor to take the run...",
     RunStage.STARTING: "Gathering the moments to dream about...",
     RunStage.DREAMING: "The engine is dreaming...",
@@ -66,7 +66,7 @@ def run_outcome(run: DreamRun) -> str:
 
 
 # Badge classes of site.css for run statuses and health states.
-RUN_BADGE = {
+RUN_BADGE: dict[str, str] = {
     RunStatus.QUEUED: "running",
     RunStatus.RUNNING: "running",
     RunStatus.WRITTEN: "ok",

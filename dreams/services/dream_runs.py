@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import Max
@@ -217,7 +218,7 @@ def _gates(
         started_at__lt=now - NOT_DUE_RETENTION,
     ).delete()
 
-    def skipped(reason: RunReason, detail: str = "", **extra: object) -> _Gated:
+    def skipped(reason: RunReason, detail: str = "", **extra: Any) -> _Gated:
         if not routine_recorded and reason in SCHEDULER_ROUTINE:
             # Unsaved, so the engine choice is not looked at: a scheduler's tick stays
             # cheap (no engine module imported).
