@@ -8,7 +8,7 @@ SEED_COUNT ?= 500
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev browser lint bench lock clean
+.PHONY: run test install install-dev browser lint typecheck bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,10 +55,15 @@ run: install .env
 lint: install-dev
 	$(BIN)/ruff check .
 
+# mypy with the Django and DRF plugins ([tool.mypy] in pyproject.toml).
+typecheck: install-dev
+	$(BIN)/mypy dreamsite dreams engines setup_wizard
+
 # The suite on SQLite, then again on PostgreSQL. The PostgreSQL pass is required when
 # DREAMS_REQUIRE_SERVICES is set (CI sets it) and skipped with a note otherwise.
 test: install-dev browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy dreamsite dreams engines setup_wizard
 	$(BIN)/pytest $(PYTEST_ARGS)
 	@if [ -n "$$DREAMS_REQUIRE_SERVICES" ] || $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_TEST_URL)', connect_timeout=2).close()" 2>/dev/null; then \
 		echo "== The suite again on PostgreSQL"; \
