@@ -15,6 +15,7 @@ from dreams.realtime.hub import hub
 from dreamsite.asgi import application
 from tests.communicators import SAME_ORIGIN, frames_for, with_session_token
 from tests.factories import make_moment
+from tests.live import eventually
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -265,8 +266,7 @@ async def test_a_session_that_times_out_hears_so_and_its_socket_closes(conductor
 
 async def test_an_empty_database_is_logged_and_dreaming_goes_on(conductor, caplog):
     observer = await connect("/ws/observe/")
-    await asyncio.sleep(0.8)
-    assert "Nothing to dream of yet" in caplog.text
+    await eventually(lambda: "Nothing to dream of yet" in caplog.text, "the empty pick logged")
     await database_sync_to_async(make_moment)(cycle=5)
     assert (await next_event(observer, "sigil", timeout=3))["data"]["cycle"] == 5
     await observer.disconnect()
@@ -300,8 +300,10 @@ async def test_rapid_session_start_stop_leaves_one_dream_loop(conductor, setting
     for _ in range(200):
         assert (await send(session, "startSession"))["event"] == "sessionStarted"
         assert (await send(session, "endSession"))["event"] == "sessionEnded"
-    await asyncio.sleep(0.5)
-    assert conductor.machine.state == "DREAMING"
+    await eventually(
+        lambda: conductor.machine.state == "DREAMING" and conductor.timer.has("dream-loop"),
+        "dreaming again after the last session",
+    )
     assert not conductor.timer.has("cognitive-loop")
     assert conductor.timer.has("dream-loop")
     dream_ticks = [
