@@ -51,6 +51,9 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 MODES = ("embedded", "redis")
+# daphne is the product's server (`manage.py serve`); uvicorn (benchmarks/uvicorn_serve.py,
+# not a dependency) is there to compare the hub's ASGI path under an asyncio-native server.
+SERVERS = ("daphne", "uvicorn")
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"
 # p99 delay targets by number of observers (the issue's), and memory per idle observer.
 LATENCY_TARGETS_MS = ((1_000, 50.0), (5_000, 200.0), (10_000, 450.0))
@@ -301,6 +304,7 @@ class BenchOptions:
     rate: float = 1.0
     seconds: float = 30.0
     mode: str = "embedded"
+    server: str = "daphne"
     client_processes: int = 2
     redis_url: str | None = None
     postgres_url: str | None = None
@@ -536,7 +540,7 @@ class Report:
     def write(self, out: TextIO) -> None:
         o = self.options
         out.write(
-            f"bench_fanout: {o.observers:,} observers, {o.mode}, one dream per "
+            f"bench_fanout: {o.observers:,} observers, {o.mode} under {o.server}, one dream per "
             f"{1 / o.rate:g} s for {o.seconds:g} s, {o.client_processes} client processes\n"
         )
         out.write(
@@ -696,11 +700,18 @@ def _start_servers(
         servers.env.update(REDIS_URL=redis_url, DREAMS_REDIS_PREFIX=prefix)
     servers.run("migrate", "--noinput", "--verbosity", "0")
     servers.run("seed_moments", "--count", str(SEEDED_MOMENTS), "--seed", "7")
+
+    def serve(name: str, port: int, *args: str) -> Server:
+        if options.server == "uvicorn":
+            command = [sys.executable, "-m", "benchmarks.uvicorn_serve", "--port", str(port)]
+            return servers.start(name, [*command, *args], port)
+        return servers.manage(name, "serve", "--port", str(port), *args, port=port)
+
     if options.mode == "embedded":
-        web = [servers.manage("serve", "serve", "--port", str(port := free_port()), port=port)]
+        web = [serve("serve", free_port())]
     else:
         web = [
-            servers.manage(f"web-{name}", "serve", "--no-conductor", "--port", str(port), port=port)
+            serve(f"web-{name}", port, "--no-conductor")
             for name, port in (("a", free_port()), ("b", free_port()))
         ]
         servers.manage("conductor", "run_conductor")
@@ -712,6 +723,8 @@ def _start_servers(
 def run_bench(options: BenchOptions, *, progress: Callable[[str], None] = lambda _: None) -> Report:
     if options.mode not in MODES:
         raise ValueError(f"mode is one of {MODES}")
+    if options.server not in SERVERS:
+        raise ValueError(f"server is one of {SERVERS}")
     raise_fd_limit()  # inherited by the servers
     report = Report(options)
     context = multiprocessing.get_context("spawn")
@@ -722,7 +735,7 @@ def run_bench(options: BenchOptions, *, progress: Callable[[str], None] = lambda
         work = Path(scratch)
         servers = Servers(work, server_env(work, rate=options.rate))
         stack.callback(servers.stop_all)
-        progress(f"starting the {options.mode} servers")
+        progress(f"starting the {options.mode} servers ({options.server})")
         web = _start_servers(servers, options, stack)
         for server in web:
             assert server.port is not None

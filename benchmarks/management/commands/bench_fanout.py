@@ -5,7 +5,8 @@ from argparse import ArgumentParser
 
 from django.core.management.base import BaseCommand, CommandError
 
-from benchmarks.fanout import DEFAULT_REDIS_URL, MODES, BenchOptions, run_bench
+from benchmarks.fanout import DEFAULT_REDIS_URL, MODES, SERVERS, BenchOptions, run_bench
+from benchmarks.uvicorn_serve import uvicorn_missing
 
 
 class Command(BaseCommand):
@@ -23,6 +24,13 @@ class Command(BaseCommand):
         parser.add_argument("--rate", type=float, default=1.0, help="Dreams per second.")
         parser.add_argument("--seconds", type=float, default=30.0, help="Measured window.")
         parser.add_argument("--mode", choices=MODES, default="embedded")
+        parser.add_argument(
+            "--server",
+            choices=SERVERS,
+            default="daphne",
+            help="daphne (`manage.py serve`, the product's) or uvicorn with its websockets "
+            "implementation (benchmarks/uvicorn_serve.py; observers on the ASGI path).",
+        )
         parser.add_argument(
             "--client-processes",
             type=int,
@@ -51,6 +59,8 @@ class Command(BaseCommand):
         observers = int(options["observers"])  # type: ignore[call-overload]
         if observers < 1 or float(options["rate"]) <= 0 or float(options["seconds"]) <= 0:  # type: ignore[arg-type]
             raise CommandError("--observers, --rate and --seconds must be positive.")
+        if options["server"] == "uvicorn" and (missing := uvicorn_missing()):
+            raise CommandError(missing)
         clients = options["client_processes"] or min(4, max(1, -(-observers // 2_500)))
         report = run_bench(
             BenchOptions(
@@ -58,6 +68,7 @@ class Command(BaseCommand):
                 rate=float(options["rate"]),  # type: ignore[arg-type]
                 seconds=float(options["seconds"]),  # type: ignore[arg-type]
                 mode=str(options["mode"]),
+                server=str(options["server"]),
                 client_processes=int(clients),  # type: ignore[call-overload]
                 redis_url=options["redis_url"] or None,  # type: ignore[arg-type]
                 postgres_url=options["postgres_url"] or None,  # type: ignore[arg-type]
