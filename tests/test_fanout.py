@@ -33,6 +33,7 @@ from dreamsite.asgi import application
 from tests.children import Children, accepts_connections, child_env, free_port, manage
 from tests.communicators import SAME_ORIGIN, frames_for
 from tests.factories import make_moment
+from tests.live import eventually
 from tests.redis_lock import redis_turn, redis_url, require_redis
 
 ORIGIN = SAME_ORIGIN
@@ -391,10 +392,7 @@ async def test_under_daphne_observers_are_written_to_on_the_fast_path(
     loop = asyncio.get_running_loop()
     await loop.create_connection(lambda: client, "127.0.0.1", port)
     await asyncio.wait_for(client.opened, 10)
-    deadline = time.monotonic() + 10
-    while len(client.seqs) < 3:
-        assert time.monotonic() < deadline, server.log()
-        await asyncio.sleep(0.05)
+    await eventually(lambda: len(client.seqs) >= 3, "three frames", timeout=10, watch=[server])
     assert client.transport is not None
     client.transport.close()
     assert_on_the_fast_path(server)
