@@ -38,6 +38,7 @@ writes. Database errors propagate: the dream loop logs them and carries on.
 """
 
 import random
+from functools import cache
 from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -108,20 +109,7 @@ class _SigilMoments:
     def __init__(self, using: str) -> None:
         self.using = using
         self.connection = connections[using]
-        quote = self.connection.ops.quote_name
-        meta = MindMoment._meta
-        table = quote(meta.db_table)
-        pk = quote(meta.pk.column)
-        has_sigil = quote(_column("has_sigil"))
-        columns = ", ".join(quote(_column(name)) for name in DREAM_FIELDS)
-        # Two LIMIT 1 scans of the partial index rather than MIN() and MAX() together:
-        # SQLite reads only an end of the index for a lone MIN or MAX, all of it for both.
-        ascending = f"SELECT {pk} FROM {table} WHERE {has_sigil} ORDER BY {pk}"  # noqa: S608
-        self.id_range_sql = f"SELECT ({ascending} LIMIT 1), ({ascending} DESC LIMIT 1)"
-        self.first_drawn_sql = (
-            f"SELECT {columns} FROM {table} WHERE {has_sigil} AND {pk} IN ({{candidates}}) "  # noqa: S608
-            f"ORDER BY CASE {pk} {{draw_order}} END LIMIT 1"
-        )
+        self.id_range_sql, self.first_drawn_sql = _pick_statements(self.connection.vendor, using)
 
     def id_range(self) -> tuple[int, int] | None:
         """The lowest and highest id of a moment with a sigil; None when there is none."""
@@ -141,6 +129,27 @@ class _SigilMoments:
             draw_order=" ".join(f"WHEN %s THEN {position}" for position in range(len(distinct))),
         )
         return next(iter(MindMoment.objects.using(self.using).raw(sql, distinct * 2)), None)
+
+
+@cache
+def _pick_statements(vendor: str, using: str) -> tuple[str, str]:
+    """The SQL of the id range and of the first drawn moment, built once per database: a
+    pick happens every few seconds and must cost a fraction of a millisecond."""
+    quote = connections[using].ops.quote_name
+    meta = MindMoment._meta
+    table = quote(meta.db_table)
+    pk = quote(meta.pk.column)
+    has_sigil = quote(_column("has_sigil"))
+    columns = ", ".join(quote(_column(name)) for name in DREAM_FIELDS)
+    # Two LIMIT 1 scans of the partial index rather than MIN() and MAX() together:
+    # SQLite reads only an end of the index for a lone MIN or MAX, all of it for both.
+    ascending = f"SELECT {pk} FROM {table} WHERE {has_sigil} ORDER BY {pk}"  # noqa: S608
+    id_range_sql = f"SELECT ({ascending} LIMIT 1), ({ascending} DESC LIMIT 1)"
+    first_drawn_sql = (
+        f"SELECT {columns} FROM {table} WHERE {has_sigil} AND {pk} IN ({{candidates}}) "  # noqa: S608
+        f"ORDER BY CASE {pk} {{draw_order}} END LIMIT 1"
+    )
+    return id_range_sql, first_drawn_sql
 
 
 def _column(name: str) -> str:
