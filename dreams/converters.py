@@ -1,4 +1,7 @@
-"""Path converters that refuse values the database could not hold (no 500 on huge ids)."""
+"""Path converters that refuse values the database could not hold (no 500 on huge ids),
+registered when this module is imported: `<id:pk>` in any URLconf."""
+
+from django.urls import register_converter
 
 
 class DatabaseIdConverter:
@@ -9,3 +12,6 @@ class DatabaseIdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+register_converter(DatabaseIdConverter, "id")

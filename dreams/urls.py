@@ -1,9 +1,7 @@
-from django.urls import path, register_converter
+from django.urls import path
 
+import dreams.converters  # noqa: F401 - registers <id:...>
 from dreams.apis import dream_runs, dream_settings, moments
-from dreams.converters import DatabaseIdConverter
-
-register_converter(DatabaseIdConverter, "id")
 
 urlpatterns = [
     path("moments/", moments.MomentListApi.as_view(), name="moment-list"),

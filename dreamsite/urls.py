@@ -4,12 +4,19 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+import dreams.converters  # noqa: F401 - registers <id:...>
+from dreams.pages.dreams import dream_list, dream_page
+from dreams.pages.moments import moment_history, moment_page
 from dreams.views import home, observe, perceive
 
 urlpatterns = [
     path("", home, name="home"),
     path("observe/", observe, name="observe"),
     path("perceive/", perceive, name="perceive"),
+    path("moments/", moment_history, name="moment-history"),
+    path("moments/<id:pk>/", moment_page, name="moment-page"),
+    path("dreams/", dream_list, name="dream-list"),
+    path("dreams/<id:pk>/", dream_page, name="dream-page"),
     path("setup/", include("setup_wizard.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("dreams.urls")),
