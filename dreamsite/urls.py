@@ -6,7 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import dreams.converters  # noqa: F401 - registers <id:...>
 from dreams.pages.dreams import dream_list, dream_page
-from dreams.pages.moments import moment_history, moment_page
+from dreams.pages.history import moment_history
+from dreams.pages.moments import moment_page
 from dreams.views import home, observe, perceive
 
 urlpatterns = [
