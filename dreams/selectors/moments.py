@@ -13,11 +13,17 @@ from engines.contracts import MomentContext
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     """An ISO 8601 time with any offset Python accepts, compared in UTC: PostgreSQL refuses
-    offsets beyond 15:59, which a caller may well send."""
+    offsets beyond 15:59, which a caller may well send. A time whose UTC falls outside the
+    years 1 to 9999 is the first or last instant UTC can hold (every moment is after the one
+    and before the other), not a crash."""
 
     def filter(self, qs: QuerySet, value: datetime | None) -> QuerySet:
         if value is not None and value.tzinfo is not None:
-            value = value.astimezone(UTC)
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:
+                edge = datetime.min if value.year == datetime.min.year else datetime.max
+                value = edge.replace(tzinfo=UTC)
         return super().filter(qs, value)
 
 
