@@ -7,6 +7,19 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from dreams.admin_html import (
+    colour_swatch,
+    moment_percepts_html,
+    outcome_html,
+    percept_payload_html,
+    percept_text,
+    percept_text_short,
+    themes_html,
+    threads_html,
+    warnings_html,
+    written,
+    written_block,
+)
 from dreams.models import (
     Cadence,
     ContinuityThread,
@@ -85,13 +98,18 @@ class EngineFilter(admin.SimpleListFilter):
 
 class PerceptInline(ControlledAdminMixin, admin.TabularInline):
     model = Percept
-    fields = readonly_fields = ("kind", "payload", "received_at", "session")
+    fields = readonly_fields = ("kind", "percept_text", "received_at", "moment")
     extra = 0
     can_delete = False
     show_change_link = True
+    ordering = ["-received_at", "-id"]
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    @admin.display(description="What it saw or heard")
+    def percept_text(self, percept: Percept) -> SafeString:
+        return written(percept_text(percept.payload))
 
 
 @admin.register(MindMoment)
@@ -100,10 +118,11 @@ class MindMomentAdmin(ReadOnlyHistoryAdmin):
         "sigil_thumbnail",
         "cycle",
         "kind",
-        "sigil_phrase",
+        "phrase",
         "engine",
         "valence",
         "arousal",
+        "colour_swatch",
         "created_at",
     ]
     list_display_links = ["sigil_thumbnail", "cycle"]
@@ -115,17 +134,25 @@ class MindMomentAdmin(ReadOnlyHistoryAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["sigil_preview", "cycle", "kind", "text", "sigil_phrase", "created_at"]},
+            {
+                "fields": [
+                    "sigil_preview",
+                    "cycle",
+                    "kind",
+                    "moment_text",
+                    "phrase",
+                    "created_at",
+                ]
+            },
         ),
-        ("Emotion", {"fields": ["valence", "arousal", "colour"]}),
-        ("Sigil", {"fields": ["sigil_code", "sigil_commands"], "classes": ["collapse"]}),
+        ("Emotion", {"fields": ["valence", "arousal", "colour_swatch"]}),
+        ("Sigil", {"fields": ["sigil_drawing", "sigil_source"], "classes": ["collapse"]}),
         (
             "Context",
             {
                 "fields": [
-                    "visual_percepts",
-                    "audio_percepts",
-                    "prior_moments",
+                    "percepts_read",
+                    "prior_moment_links",
                     "session",
                     "engine",
                     "processing_ms",
@@ -133,7 +160,19 @@ class MindMomentAdmin(ReadOnlyHistoryAdmin):
             },
         ),
     ]
-    inlines = [PerceptInline]
+    readonly_fields = [
+        "sigil_preview",
+        "moment_text",
+        "phrase",
+        "colour_swatch",
+        "sigil_drawing",
+        "sigil_source",
+        "percepts_read",
+        "prior_moment_links",
+    ]
+
+    def view_on_site(self, moment: MindMoment) -> str:
+        return reverse("moment-page", args=[moment.pk])
 
     @admin.display(description="Sigil")
     def sigil_thumbnail(self, moment: MindMoment) -> SafeString | str:
@@ -142,6 +181,48 @@ class MindMomentAdmin(ReadOnlyHistoryAdmin):
     @admin.display(description="Sigil")
     def sigil_preview(self, moment: MindMoment) -> SafeString | str:
         return sigil_image_html(moment, 256)
+
+    @admin.display(description="Text")
+    def moment_text(self, moment: MindMoment) -> SafeString:
+        return written_block(moment.text)
+
+    @admin.display(description="Sigil phrase", ordering="sigil_phrase")
+    def phrase(self, moment: MindMoment) -> SafeString:
+        return written(moment.sigil_phrase)
+
+    @admin.display(description="Colour")
+    def colour_swatch(self, moment: MindMoment) -> SafeString:
+        return colour_swatch(moment.colour)
+
+    @admin.display(description="Drawing")
+    def sigil_drawing(self, moment: MindMoment) -> str:
+        count = len(moment.sigil_commands or [])
+        if not count:
+            return "This moment has no sigil."
+        return f"{count} drawing commands, normalized from the code below."
+
+    @admin.display(description="Code")
+    def sigil_source(self, moment: MindMoment) -> SafeString:
+        return format_html('<pre class="dreams-code">{}</pre>', moment.sigil_code)
+
+    @admin.display(description="Percepts")
+    def percepts_read(self, moment: MindMoment) -> SafeString:
+        return moment_percepts_html(moment, list(moment.percepts.order_by("received_at", "id")))
+
+    @admin.display(description="Prior moments")
+    def prior_moment_links(self, moment: MindMoment) -> SafeString | str:
+        priors = moment.prior_moments.only("id", "cycle", "sigil_phrase", "text").order_by("-cycle")
+        return (
+            format_html_join(
+                ", ",
+                '<a href="{}">{}</a>',
+                (
+                    (reverse("admin:dreams_mindmoment_change", args=[prior.pk]), str(prior))
+                    for prior in priors
+                ),
+            )
+            or "It followed no earlier moment."
+        )
 
 
 @admin.register(Session)
@@ -154,15 +235,30 @@ class SessionAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(Percept)
 class PerceptAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["id", "kind", "session", "received_at", "moment"]
+    list_display = ["id", "kind", "text", "session", "received_at", "moment"]
+    list_display_links = ["id", "text"]
     list_filter = ["kind", "received_at"]
     list_select_related = ["session", "moment"]
     raw_id_fields = ["session", "moment"]
+    # The text lives in the payload: a key transform searches it on SQLite and PostgreSQL.
+    search_fields = ["payload__description", "payload__transcript"]
+    search_help_text = "Search what the percepts saw or heard."
+    ordering = ["-received_at", "-id"]
+    show_full_result_count = False
+    fields = readonly_fields = ("kind", "payload_read", "received_at", "session", "moment")
+
+    @admin.display(description="What it saw or heard")
+    def text(self, percept: Percept) -> SafeString:
+        return percept_text_short(percept.payload)
+
+    @admin.display(description="Percept")
+    def payload_read(self, percept: Percept) -> SafeString:
+        return percept_payload_html(percept.payload)
 
 
 @admin.register(DreamSettings)
 class DreamSettingsAdmin(GuardedModelAdmin):
-    list_display = ["__str__", "enabled", "cadence", "daily_at", "interval_hours", "time_zone"]
+    list_display = ["__str__", "enabled", "how_often", "min_new_moments"]
     fieldsets = [
         (None, {"fields": ["enabled", "setup_completed_at"]}),
         ("Cadence", {"fields": ["cadence", "daily_at", "interval_hours", "time_zone"]}),
@@ -174,6 +270,10 @@ class DreamSettingsAdmin(GuardedModelAdmin):
     ]
     readonly_fields = ["setup_completed_at"]
     actions = [run_dream_now]
+
+    @admin.display(description="How often")
+    def how_often(self, row: DreamSettings) -> str:
+        return row.cadence_description
 
     def save_model(
         self, request: HttpRequest, obj: DreamSettings, form: object, change: bool
@@ -219,58 +319,103 @@ class DreamRunAdmin(ReadOnlyHistoryAdmin):
     list_filter = ["status", "trigger", "engine", "reason", "dry_run"]
     list_select_related = ["review"]
     actions = [run_dream_now]
+    fieldsets = [
+        (None, {"fields": ["status", "reason", "detail", "stage", "review"]}),
+        ("Asked by", {"fields": ["trigger", "force", "dry_run"]}),
+        ("Engine", {"fields": ["engine", "model", "material_count"]}),
+        ("Notes", {"fields": ["warnings_list", "outcome_list"]}),
+        (
+            "Timing",
+            {"fields": ["started_at", "finished_at", "duration_ms", "holder", "lease_expires_at"]},
+        ),
+    ]
+    readonly_fields = ["warnings_list", "outcome_list"]
+
+    @admin.display(description="Warnings")
+    def warnings_list(self, run: DreamRun) -> SafeString:
+        return warnings_html(run.warnings)
+
+    @admin.display(description="Outcome")
+    def outcome_list(self, run: DreamRun) -> SafeString:
+        return outcome_html(run.outcome)
 
 
 @admin.register(DreamReview)
 class DreamReviewAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["sequence", "title", "engine", "material_count", "created_at"]
+    list_display = ["sequence", "review_title", "engine", "material_count", "created_at"]
+    list_display_links = ["sequence", "review_title"]
     list_filter = ["engine", "created_at"]
     search_fields = ["title", "narrative"]
+    list_select_related = ["moment"]
     fields = readonly_fields = (
         "dream_sigil",
         "sequence",
-        "title",
-        "narrative",
+        "review_title",
+        "review_narrative",
         "themes_with_moments",
-        "threads",
+        "threads_read",
         "engine",
         "model",
         "material_count",
         "material_through_cycle",
         "moment",
+        "run_link",
         "created_at",
     )
+
+    def view_on_site(self, review: DreamReview) -> str:
+        return reverse("dream-page", args=[review.pk])
 
     @admin.display(description="Dream sigil")
     def dream_sigil(self, review: DreamReview) -> SafeString | str:
         return sigil_image_html(review.moment, 256)
 
+    @admin.display(description="Title", ordering="title")
+    def review_title(self, review: DreamReview) -> SafeString:
+        return written(review.title)
+
+    @admin.display(description="Narrative")
+    def review_narrative(self, review: DreamReview) -> SafeString:
+        return written_block(review.narrative)
+
     @admin.display(description="Themes")
     def themes_with_moments(self, review: DreamReview) -> SafeString:
-        items = format_html_join(
-            "",
-            "<li><strong>{}</strong>: {} <br>Cites: {}</li>",
-            (
-                (
-                    theme["name"],
-                    theme["summary"],
-                    format_html_join(
-                        ", ",
-                        '<a href="{}">{}</a>',
-                        (
-                            (reverse("admin:dreams_mindmoment_change", args=[moment_id]), moment_id)
-                            for moment_id in theme["moment_ids"]
-                        ),
-                    ),
-                )
-                for theme in review.themes
-            ),
+        return themes_html(review.themes)
+
+    @admin.display(description="Continuity threads")
+    def threads_read(self, review: DreamReview) -> SafeString:
+        return threads_html(review.threads, review.created_at)
+
+    @admin.display(description="Dream run")
+    def run_link(self, review: DreamReview) -> SafeString | str:
+        run = DreamRun.objects.filter(review=review).only("id", "status").first()
+        if run is None:
+            return "No run is kept for this dream."
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:dreams_dreamrun_change", args=[run.pk]), str(run)
         )
-        return format_html("<ul>{}</ul>", items)
 
 
 @admin.register(ContinuityThread)
 class ContinuityThreadAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["name", "status", "times_seen", "first_seen_at", "last_seen_at"]
+    list_display = ["thread_name", "status", "times_seen", "first_seen_at", "last_seen_at"]
     list_filter = ["status"]
     search_fields = ["name", "note"]
+    fields = readonly_fields = (
+        "thread_name",
+        "thread_note",
+        "status",
+        "times_seen",
+        "first_seen_at",
+        "last_seen_at",
+        "last_seen_sequence",
+        "key",
+    )
+
+    @admin.display(description="Name", ordering="name")
+    def thread_name(self, thread: ContinuityThread) -> SafeString:
+        return written(thread.name)
+
+    @admin.display(description="Note")
+    def thread_note(self, thread: ContinuityThread) -> SafeString:
+        return written_block(thread.note)

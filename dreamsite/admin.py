@@ -9,6 +9,11 @@ from django.http import HttpRequest
 
 from dreamsite.control import control_refusal
 
+# The admin carries the site's name (its look: templates/admin/base_site.html, admin.css).
+admin.site.site_header = "Dreams"
+admin.site.site_title = "Dreams admin"
+admin.site.index_title = "The mind's history and settings"
+
 
 class ControlledAdminMixin:
     """Add, change and delete only for callers the control rule lets through."""
