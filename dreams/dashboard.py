@@ -22,6 +22,7 @@ from dreams.run_reasons import OUTCOME_COPY
 from dreams.selectors.dream_runs import dream_run_active, dream_run_history, latest_review
 from dreams.selectors.health import DreamHealth, HealthStatus, dream_health
 from dreams.selectors.moments import moment_queryset, moments_by_id
+from engines.adapters.base import ReadinessState
 from engines.readiness import Readiness, all_engine_readiness
 from engines.selection import SelectedEngine, selected_engine
 
@@ -53,6 +54,20 @@ NO_READY_ENGINE_COPY = (
     "No engine is ready, so the mind can neither think nor dream. Follow the fix hint of "
     "the engine you want to use, then reload this page."
 )
+# Fix hints name environment variables and commands on the server: only staff can act on
+# them. Everyone else reads what the state means, plainly.
+NO_READY_ENGINE_PUBLIC_COPY = (
+    "No engine is set up on this server yet, so the mind can neither think nor dream."
+)
+ENGINE_STATE_PUBLIC_COPY: dict[str, str] = {
+    ReadinessState.READY: "",
+    ReadinessState.NEEDS_SETUP: "This engine is not set up on this server.",
+    ReadinessState.NOT_INSTALLED: "This engine is not installed on this server.",
+    ReadinessState.UNREACHABLE: "This engine cannot be reached from this server right now.",
+    ReadinessState.UNSUPPORTED: "This engine cannot run on this server.",
+}
+# The start of a review's narrative the dashboard shows; the dream page has the rest.
+NARRATIVE_START_CHARS = 600
 
 
 def run_outcome(run: DreamRun) -> str:
@@ -86,17 +101,44 @@ HEALTH_BADGE = {
 }
 
 
+def public_engine_note(readiness: Readiness) -> str:
+    """What an engine's state means, for visitors who cannot act on its fix hint."""
+    return ENGINE_STATE_PUBLIC_COPY.get(readiness.state, "")
+
+
 @dataclass(frozen=True)
 class RunRow:
     run: DreamRun
     outcome: str
     badge: str
     duration: str
+    # The outcome without the run's own detail (which may name a fix on the server).
+    summary: str
 
 
 def run_row(run: DreamRun) -> RunRow:
     duration = "" if run.duration_ms is None else f"{run.duration_ms / 1000:.1f} s"
-    return RunRow(run, run_outcome(run), RUN_BADGE.get(run.status, ""), duration)
+    summary = run_outcome(run)
+    if run.is_finished:
+        summary = OUTCOME_COPY.get(run.reason or run.status, run.get_reason_display())
+    return RunRow(run, run_outcome(run), RUN_BADGE.get(run.status, ""), duration, summary)
+
+
+def narrative_start(narrative: str, limit: int = NARRATIVE_START_CHARS) -> tuple[str, bool]:
+    """The first paragraphs of a narrative that fit in `limit` characters (at least the
+    first, cut at a word), and whether anything was left out."""
+    paragraphs = [part.strip() for part in narrative.split("\n\n") if part.strip()]
+    if not paragraphs:
+        return "", False
+    kept = [paragraphs[0]]
+    for paragraph in paragraphs[1:]:
+        if sum(len(part) for part in kept) + len(paragraph) > limit:
+            break
+        kept.append(paragraph)
+    text = "\n\n".join(kept)
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return text, len(kept) < len(paragraphs) or text.endswith("…")
 
 
 @dataclass(frozen=True)
@@ -111,6 +153,10 @@ class CitedTheme:
 class ReviewView:
     review: DreamReview
     themes: list[CitedTheme]
+
+    @cached_property
+    def narrative_start(self) -> tuple[str, bool]:
+        return narrative_start(self.review.narrative)
 
 
 def review_view(review: DreamReview) -> ReviewView:
@@ -138,6 +184,7 @@ class Dashboard:
     """What the dashboard shows; each part is read only when the page uses it."""
 
     no_ready_engine_copy = NO_READY_ENGINE_COPY
+    no_ready_engine_public_copy = NO_READY_ENGINE_PUBLIC_COPY
 
     @cached_property
     def engines(self) -> list[Readiness]:
@@ -156,8 +203,22 @@ class Dashboard:
         return dream_health()
 
     @cached_property
+    def dream_settings(self) -> DreamSettings:
+        return DreamSettings.load()
+
+    @cached_property
     def setup_complete(self) -> bool:
-        return DreamSettings.load().setup_complete
+        return self.dream_settings.setup_complete
+
+    @cached_property
+    def selected_note(self) -> str:
+        """The selected engine's state, for visitors who cannot act on its fix hint."""
+        return public_engine_note(self.selection.readiness)
+
+    @cached_property
+    def engine_rows(self) -> list[tuple[Readiness, str]]:
+        """Every engine with its state for visitors who cannot act on its fix hint."""
+        return [(readiness, public_engine_note(readiness)) for readiness in self.engines]
 
     @cached_property
     def running_run(self) -> DreamRun | None:

@@ -9,7 +9,15 @@ from django.test import Client
 from django.utils import timezone
 
 from dreams import dashboard
-from dreams.models import DreamReview, DreamRun, MomentKind, RunReason, RunStatus, Trigger
+from dreams.models import (
+    DreamReview,
+    DreamRun,
+    MindMoment,
+    MomentKind,
+    RunReason,
+    RunStatus,
+    Trigger,
+)
 from dreams.selectors.health import LABELS, DreamHealth, HealthStatus
 from dreamsite.control import PUBLIC_DEMO_COPY, REMOTE_COPY
 from engines import readiness
@@ -52,8 +60,44 @@ def test_anonymous_visitors_see_everything_read_only(client):
     assert "Finish setup" not in html
     assert "Offline (built in)" in html and "badge-ready" in html
     assert "Nothing leaves this server" in html  # the disclosure
-    assert "Set ANTHROPIC_API_KEY" in html  # a fix hint
+    assert dashboard.ENGINE_STATE_PUBLIC_COPY[ReadinessState.NEEDS_SETUP] in html
     assert 'id="dream-status"' in html  # progress of runs started elsewhere shows too
+
+
+def visible_text(html: str) -> str:
+    """What a visitor can read: the page without its tags, scripts and JSON islands."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+ENV_NAME = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
+
+
+def not_ready_engine_run_and_selection() -> None:
+    """The selected engine cannot think, and the last run failed for that reason."""
+    engine_select(engine="anthropic", source="cli", allow_not_ready=True)
+    make_run(
+        status=RunStatus.FAILED,
+        reason=RunReason.ENGINE_NOT_READY,
+        detail="Set ANTHROPIC_API_KEY in the server's environment, then reload.",
+    )
+
+
+def test_anonymous_visitors_read_no_environment_variable_or_reload_instruction(client, setup_done):
+    not_ready_engine_run_and_selection()
+    text = visible_text(page(client))
+    assert LABELS[HealthStatus.ENGINE_NOT_READY] in text
+    assert ENV_NAME.findall(text) == []
+    assert "then reload" not in text
+    assert dashboard.ENGINE_STATE_PUBLIC_COPY[ReadinessState.NEEDS_SETUP] in text
+
+
+def test_staff_read_the_fix_hints_that_name_environment_variables(staff_client, setup_done):
+    not_ready_engine_run_and_selection()
+    text = visible_text(page(staff_client))
+    assert "ANTHROPIC_API_KEY" in ENV_NAME.findall(text)
+    assert "OPENAI_API_KEY" in ENV_NAME.findall(text)
+    assert "then reload" in text
 
 
 def test_staff_see_the_controls(staff_client, setup_done):
@@ -156,33 +200,132 @@ def test_run_history_lists_recent_runs_without_not_due_skips(client):
     assert dashboard.OUTCOME_COPY[RunReason.TIMEOUT] in html
 
 
-def test_the_latest_review_links_its_themes_to_the_moments_they_cite(client):
-    cited = [make_moment(sigil_phrase=f"cited {index}") for index in range(8)]
+def make_review(
+    *, cited: list[MindMoment], title: str = "A dream of rivers", **fields: object
+) -> DreamReview:
     dream = make_moment(kind=MomentKind.DREAM, sigil_phrase="river, threshold")
-    review = DreamReview.objects.create(
-        sequence=1,
-        title="A dream of rivers",
-        narrative="I went back through the day.",
-        themes=[
+    defaults: dict[str, object] = {
+        "sequence": (DreamReview.objects.count() + 1),
+        "narrative": "I went back through the day.",
+        "themes": [
             {"name": "rivers", "summary": "Water again.", "moment_ids": [m.pk for m in cited]},
             {"name": "gone", "summary": "A moment pruned since.", "moment_ids": [999_999]},
         ],
-        moment=dream,
-        engine="offline",
-        material_count=8,
-        material_through_cycle=max(m.cycle for m in cited),
-    )
+        "engine": "offline",
+        "material_count": len(cited),
+        "material_through_cycle": max((m.cycle for m in cited), default=0),
+    }
+    return DreamReview.objects.create(title=title, moment=dream, **{**defaults, **fields})
+
+
+def main_sections(html: str) -> list[str]:
+    """The opening tags of the sections of the page's content, in order."""
+    return re.findall(r"<section\b[^>]*>", html.split('<main id="content">')[1])
+
+
+def test_the_dashboard_opens_with_the_latest_dream_and_its_title(client):
+    review = make_review(cited=[make_moment() for _ in range(3)])
+    html = page(client)
+    first = main_sections(html)[0]
+    assert 'id="latest-dream"' in first
+    latest = html.split(first, 1)[1].split("</section>", 1)[0]
+    assert review.title in latest
+    assert f'href="/dreams/{review.pk}/"' in latest  # the whole dream, on its page
+
+
+def test_the_latest_review_links_its_themes_to_the_moment_pages(client):
+    cited = [make_moment(sigil_phrase=f"cited {index}") for index in range(8)]
+    review = make_review(cited=cited)
     html = page(client)
     assert review.title in html and "river, threshold" in html
     for moment in cited[: dashboard.CITED_MOMENTS_SHOWN]:
-        assert f'href="/api/moments/{moment.pk}/"' in html
-    assert f"and {len(cited) - dashboard.CITED_MOMENTS_SHOWN} more" in html
-    assert "/api/moments/999999/" not in html
+        assert f'href="/moments/{moment.pk}/"' in html
+    more = len(cited) - dashboard.CITED_MOMENTS_SHOWN
+    assert re.search(rf'<a href="/dreams/{review.pk}/">and {more} more</a>', html)
+    assert "/moments/999999/" not in html
     assert 'id="review-sigil-commands"' in html  # the canvas draws the normalized commands
+
+
+def test_every_moment_link_goes_to_the_moment_page_not_the_api(client):
+    recent = [make_moment() for _ in range(3)]
+    make_review(cited=recent[:2])
+    html = page(client)
+    for moment in recent:
+        assert f'href="/moments/{moment.pk}/"' in html
+    # The API is for programs: its images may be shown, but no link leads to its JSON.
+    assert re.findall(r'href="/api/moments/[^"]*"', html) == []
+
+
+def test_the_start_of_a_long_narrative_is_shown_with_a_link_to_the_rest(client):
+    paragraphs = [f"Paragraph {index}: " + "the river kept returning. " * 12 for index in range(8)]
+    review = make_review(cited=[make_moment()], narrative="\n\n".join(paragraphs))
+    html = page(client)
+    assert "Paragraph 0:" in html
+    assert "Paragraph 7:" not in html
+    assert re.search(rf'<a href="/dreams/{review.pk}/">Read the whole dream</a>', html)
+
+
+def test_a_dream_written_a_moment_ago_was_written_just_now(client, setup_done):
+    make_review(cited=[make_moment()])
+    make_run(status=RunStatus.WRITTEN, reason="")
+    text = visible_text(page(client))
+    assert "just now" in text
+    assert "0 minutes" not in text
 
 
 def test_no_review_yet_says_so(client):
     assert "No dream has been written yet." in page(client)
+
+
+def test_before_setup_the_next_dream_waits_for_setup_not_a_time(client, staff_client):
+    for html, link in ((page(client), False), (page(staff_client), True)):
+        text = visible_text(html)
+        assert "Dreams start once setup is finished" in text
+        assert "When setup is finished" in text  # the health card's next dream
+        assert not re.search(r"\bin \d+ (hour|minute)", text)
+        assert ('<a href="/setup/">finish setup</a>' in html) is link
+
+
+def test_with_no_dream_yet_visitors_read_when_the_next_one_is_due(client, setup_done):
+    text = visible_text(page(client))
+    assert "No dream has been written yet." in text
+    assert "A dream is due now" in text  # nothing has dreamed in this slot yet
+    make_run(status=RunStatus.FAILED, reason=RunReason.TIMEOUT)  # this slot's run
+    text = visible_text(page(client))
+    assert re.search(r"The next dream is due\s+in \d+\xa0?(hours?|minutes?)", text)
+
+
+def test_with_no_dream_yet_staff_can_generate_one_from_the_empty_latest_dream(
+    staff_client, setup_done
+):
+    html = page(staff_client)
+    empty = html.split('id="latest-dream"', 1)[1].split("</section>", 1)[0]
+    button = r'<button type="submit" form="dream-trigger"[^>]*>Generate dream</button>'
+    assert re.search(button, empty)
+
+
+def test_the_engine_panel_shows_the_selected_engine_and_folds_the_list(staff_client, setup_done):
+    html = page(staff_client)
+    panel = html.split('id="engine-heading"', 1)[1]
+    current, folded = panel.split('<details class="engine-picker"', 1)
+    assert "Offline (built in)" in current and "badge-ready" in current
+    assert "Anthropic Claude (API)" not in current
+    opening = folded.split(">", 1)[0]
+    assert "open" not in opening  # folded until asked for
+    assert 'id="change-engine">Change engine</summary>' in folded
+    assert 'id="engine-anthropic"' in folded and 'id="engine-offline"' in folded
+
+
+def test_staff_whose_engine_is_not_ready_find_the_list_open(staff_client, setup_done):
+    engine_select(engine="anthropic", source="cli", allow_not_ready=True)
+    html = page(staff_client)
+    assert '<details class="engine-picker" open>' in html
+
+
+def test_the_live_panel_says_no_cycle_yet_plainly(client):
+    text = visible_text(page(client))
+    assert "No cycle since this page opened" in text
+    assert "None" not in text
 
 
 def test_the_page_carries_no_secret_env_value_or_path(staff_client, setup_done, engine_env):

@@ -49,12 +49,17 @@ def test_engine_selected_on_the_dashboard_is_used_by_the_next_run(
         finish_setup(site)
         log_in(page, site)
         expect(page.locator("#engine-anthropic")).to_be_checked()
+        # The list is folded to the selected engine until asked for.
+        expect(page.locator("#engine-offline")).to_be_hidden()
+        expect(page.locator("[data-part=engine-current]")).to_contain_text("Anthropic Claude")
 
+        page.click("#change-engine")
         page.check("#engine-offline")
         page.click("#select-engine")
         expect(page.locator("#engine-status")).to_contain_text("Offline (built in)")
         expect(page.locator(".engine-selected")).to_contain_text("Offline (built in)")
         expect(page.locator("[data-part=health] .kv")).to_contain_text("Offline (built in)")
+        expect(page.locator("[data-part=engine-current]")).to_contain_text("Offline (built in)")
 
         page.click("#generate-dream")
         expect(page.locator(".review-title")).to_be_visible()
@@ -87,7 +92,7 @@ def test_generate_twice_quickly_makes_one_run_then_shows_the_review(
     first_theme = review["themes"][0]
     expect(page.locator(".theme").first).to_contain_text(first_theme["name"])
     cited = page.locator(".theme").first.locator(".cited a").first
-    assert cited.get_attribute("href") == f"/api/moments/{first_theme['moment_ids'][0]}/"
+    assert cited.get_attribute("href") == f"/moments/{first_theme['moment_ids'][0]}/"
     assert canvas_lit_pixels(page, ".review-sigil canvas") > 50
 
 

@@ -47,8 +47,11 @@ function say(element, text, tone = '') {
   element.dataset.tone = tone;
 }
 
+// The dream card's button, and the empty latest dream's (`form="dream-trigger"`), if shown.
 function updateButton() {
-  if (generateButton) generateButton.disabled = posting || trackedRun !== null || !readyToDream;
+  const busy = posting || trackedRun !== null || !readyToDream;
+  if (generateButton) generateButton.disabled = busy;
+  for (const button of document.querySelectorAll('[data-generate]')) button.disabled = busy;
 }
 
 function refusalCopy(response, body) {
