@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN
@@ -141,6 +142,9 @@ class MindMoment(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.has_sigil = bool(self.sigil_commands)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("moment-page", args=[self.pk])
 
 
 class Percept(models.Model):
@@ -423,6 +427,9 @@ class DreamReview(models.Model):
 
     def __str__(self) -> str:
         return f"Dream {self.sequence}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("dream-page", args=[self.pk])
 
     def cited_moment_ids(self) -> set[int]:
         return {moment_id for theme in self.themes for moment_id in theme["moment_ids"]}
