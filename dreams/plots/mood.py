@@ -1,0 +1,192 @@
+"""The mood over time: each moment's valence and arousal as two lines over time, with the
+dreams written meanwhile as vertical marks."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from dreams.plots.svg import (
+    MINUS,
+    Linear,
+    Link,
+    Plot,
+    element,
+    esc,
+    num,
+    plural,
+    reading_words,
+    signed,
+    svg_root,
+    tooltip,
+    truncate,
+    when,
+)
+
+WIDTH, HEIGHT = 320.0, 190.0
+LEFT, RIGHT, TOP, BOTTOM = 26.0, 8.0, 34.0, 24.0
+LEGEND_Y = 13.0
+# Points are drawn larger when there are few of them.
+FEW_POINTS = 40
+DREAM_LINKS_SHOWN = 5
+
+EMPTY_COPY = "No moments yet. The mood is drawn here once the mind has had a few thoughts."
+
+
+@dataclass(frozen=True)
+class MoodPoint:
+    """One moment's reading. `label` names it in its tooltip ("Cycle 12 · a quiet harbour")."""
+
+    at: datetime
+    valence: float
+    arousal: float
+    label: str
+
+
+@dataclass(frozen=True)
+class DreamMark:
+    at: datetime
+    sequence: int
+    title: str
+    href: str | None = None
+
+
+def mood_plot(
+    points: Sequence[MoodPoint],
+    *,
+    dreams: Sequence[DreamMark] = (),
+    covers: str,
+    empty: str = EMPTY_COPY,
+) -> Plot:
+    """`covers` says which moments these are ("the last 300 moments")."""
+    ordered = sorted(points, key=lambda point: point.at)
+    if not ordered:
+        return Plot(
+            kind="mood",
+            title="Mood over time",
+            label=f"Mood over {covers}: no moments yet",
+            svg="",
+            count=0,
+            summary="",
+            empty=empty,
+        )
+    start, end = ordered[0].at, ordered[-1].at
+    marked = sorted((d for d in dreams if start <= d.at <= end), key=lambda d: d.sequence)
+    x = Linear((start.timestamp(), end.timestamp()), (LEFT, WIDTH - RIGHT))
+    y = Linear((-1.0, 1.0), (HEIGHT - BOTTOM, TOP))
+
+    body = [_grid(y), _legend()]
+    body += [_dream_mark(dream, x(dream.at.timestamp())) for dream in marked]
+    for name in ("valence", "arousal"):
+        coordinates = " ".join(
+            f"{num(x(p.at.timestamp()))},{num(y(getattr(p, name)))}" for p in ordered
+        )
+        if len(ordered) > 1:
+            body.append(
+                element("polyline", points=coordinates, fill="none", class_=f"line line-{name}")
+            )
+    radius = 3.0 if len(ordered) <= FEW_POINTS else 1.8
+    body += [_mark(point, x(point.at.timestamp()), y, radius) for point in ordered]
+    body.append(_time_axis(start, end))
+
+    dreams_said = f", with {plural(len(marked), 'dream')} marked" if marked else ""
+    label = f"Mood over {covers}: valence and arousal{dreams_said}"
+    return Plot(
+        kind="mood",
+        title="Mood over time",
+        label=label,
+        svg=svg_root("".join(body), width=WIDTH, height=HEIGHT, label=label, class_="plot-svg"),
+        count=len(ordered),
+        summary=_summary(ordered, marked, covers),
+        empty=empty,
+        links=tuple(
+            Link(f"Dream {d.sequence}: {truncate(d.title, 60)}", d.href)
+            for d in marked[-DREAM_LINKS_SHOWN:]
+            if d.href
+        ),
+        links_label="Dreams in this time:" if marked else "",
+    )
+
+
+def _grid(y: Linear) -> str:
+    lines = []
+    for value, text in ((1.0, "+1"), (0.0, "0"), (-1.0, f"{MINUS}1")):
+        at = y(value)
+        lines.append(
+            element(
+                "line",
+                x1=LEFT,
+                x2=WIDTH - RIGHT,
+                y1=at,
+                y2=at,
+                class_="grid zero" if value == 0 else "grid",
+            )
+            + element("text", esc(text), x=LEFT - 4, y=at + 3, text_anchor="end", class_="tick")
+        )
+    return "".join(lines)
+
+
+def _legend() -> str:
+    parts = []
+    left = LEFT
+    for name in ("valence", "arousal"):
+        parts.append(
+            element(
+                "line",
+                x1=left,
+                x2=left + 14,
+                y1=LEGEND_Y - 3,
+                y2=LEGEND_Y - 3,
+                class_=f"line-{name}",
+            )
+            + element("text", name, x=left + 18, y=LEGEND_Y, class_="legend")
+        )
+        left += 86
+    return element("g", "".join(parts), class_="legend-key")
+
+
+def _dream_mark(dream: DreamMark, at: float) -> str:
+    content = (
+        tooltip(f"Dream {dream.sequence}: {dream.title} ({when(dream.at)})")
+        + element("line", x1=at, x2=at, y1=TOP - 2, y2=HEIGHT - BOTTOM, class_="dream-line")
+        + element("text", str(dream.sequence), x=at, y=TOP - 5, text_anchor="middle")
+    )
+    return element("g", content, class_="dream-mark")
+
+
+def _mark(point: MoodPoint, at: float, y: Linear, radius: float) -> str:
+    reading = f"valence {signed(point.valence)}, arousal {signed(point.arousal)}"
+    content = (
+        tooltip(f"{point.label} ({when(point.at)}): {reading}")
+        + element("circle", cx=at, cy=y(point.valence), r=radius, class_="valence")
+        + element("circle", cx=at, cy=y(point.arousal), r=radius, class_="arousal")
+    )
+    return element("g", content, class_="mark")
+
+
+def _time_axis(start: datetime, end: datetime) -> str:
+    baseline = HEIGHT - 6
+    if start == end:
+        return element(
+            "text", esc(when(start)), x=WIDTH / 2, y=baseline, text_anchor="middle", class_="tick"
+        )
+    return element(
+        "text", esc(when(start)), x=LEFT, y=baseline, text_anchor="start", class_="tick"
+    ) + element(
+        "text", esc(when(end)), x=WIDTH - RIGHT, y=baseline, text_anchor="end", class_="tick"
+    )
+
+
+def _summary(points: list[MoodPoint], dreams: list[DreamMark], covers: str) -> str:
+    count = len(points)
+    valence = sum(p.valence for p in points) / count
+    arousal = sum(p.arousal for p in points) / count
+    span = (
+        f"at {when(points[0].at)}"
+        if points[0].at == points[-1].at
+        else f"from {when(points[0].at)} to {when(points[-1].at)}"
+    )
+    average = "Its reading" if count == 1 else "On average"
+    said = f"{covers[0].upper()}{covers[1:]}, {span}. {average}: {reading_words(valence, arousal)}."
+    if dreams:
+        said += f" {plural(len(dreams), 'dream')} in this time, drawn as numbered vertical lines."
+    return said

@@ -1,0 +1,229 @@
+"""The continuity-thread timeline: one row per thread, one column per dream, a mark where a
+dream touched the thread (styled by what it was then: new, recurring, resurfaced), and the
+thread's status now as a word."""
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dreams.plots.svg import (
+    Linear,
+    Plot,
+    element,
+    esc,
+    plural,
+    svg_root,
+    text_direction,
+    tooltip,
+    truncate,
+)
+
+WIDTH = 320.0
+LEFT, RIGHT = 12.0, 308.0
+TOP, ROW, AXIS = 8.0, 36.0, 40.0
+NAME_LIMIT = 32
+STATUSES = ("new", "recurring", "resurfaced", "faded")
+
+EMPTY_COPY = (
+    "No continuity threads yet. When dreams return to a concern, it is drawn here "
+    "from dream to dream."
+)
+
+
+@dataclass(frozen=True)
+class DreamColumn:
+    sequence: int
+    title: str
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """A dream that touched the thread, and what the thread was in it."""
+
+    sequence: int
+    status: str
+
+
+@dataclass(frozen=True)
+class ThreadRow:
+    name: str
+    status: str
+    times_seen: int
+    appearances: tuple[Appearance, ...]
+
+
+def status_word(status: str) -> str:
+    return status if status in STATUSES else "seen"
+
+
+def thread_timeline(
+    rows: Sequence[ThreadRow],
+    *,
+    dreams: Sequence[DreamColumn],
+    covers: str,
+    highlight: int | None = None,
+    more_rows: int = 0,
+    empty: str = EMPTY_COPY,
+) -> Plot:
+    """`dreams` are the columns, oldest first; an appearance in a dream not among them is
+    not drawn. `highlight` is the dream a page is about; `more_rows` counts threads left
+    out."""
+    columns = sorted(dreams, key=lambda dream: dream.sequence)
+    index = {dream.sequence: position for position, dream in enumerate(columns)}
+    drawn = [row for row in rows if any(a.sequence in index for a in row.appearances)]
+    label = f"Continuity threads across {covers}"
+    if not drawn:
+        return Plot(
+            kind="threads",
+            title="Continuity threads",
+            label=label,
+            svg="",
+            count=0,
+            summary="",
+            empty=empty,
+        )
+    x = Linear((0.0, float(max(len(columns) - 1, 0))), (LEFT, RIGHT))
+    height = TOP + ROW * len(drawn) + AXIS
+    titles = {dream.sequence: dream.title for dream in columns}
+    body = []
+    if highlight in index:
+        at = x(index[highlight])
+        body.append(
+            element(
+                "rect",
+                tooltip(f"Dream {highlight}, this dream"),
+                x=at - 7,
+                y=TOP - 4,
+                width=14.0,
+                height=ROW * len(drawn) + 4,
+                class_="highlight",
+            )
+        )
+    marks = 0
+    for position, row in enumerate(drawn):
+        markup, count = _row(row, TOP + ROW * position, x, index, titles)
+        body.append(markup)
+        marks += count
+    body.append(_axis(columns, height))
+    return Plot(
+        kind="threads",
+        title="Continuity threads",
+        label=label,
+        svg=svg_root("".join(body), width=WIDTH, height=height, label=label, class_="plot-svg"),
+        count=marks,
+        summary=_summary(drawn, covers, more_rows),
+        empty=empty,
+    )
+
+
+def _row(
+    row: ThreadRow, top: float, x: Linear, index: dict[int, int], titles: dict[int, str]
+) -> tuple[str, int]:
+    status = status_word(row.status)
+    name = truncate(row.name, NAME_LIMIT)
+    baseline, track = top + 13, top + 26
+    # The name reads from its own side, as dir="auto" would have it; the status word
+    # takes the other side.
+    if text_direction(row.name) == "rtl":
+        name_at, status_at, status_anchor = RIGHT, LEFT, "start"
+    else:
+        name_at, status_at, status_anchor = LEFT, RIGHT, "end"
+    parts = [
+        tooltip(f"{row.name}: {status}, seen in {plural(row.times_seen, 'dream')}"),
+        element(
+            "text",
+            esc(name),
+            x=name_at,
+            y=baseline,
+            direction=text_direction(row.name),
+            class_="thread-name",
+        ),
+        element(
+            "text",
+            status,
+            x=status_at,
+            y=baseline,
+            text_anchor=status_anchor,
+            class_=f"status status-{status}",
+        ),
+        element("line", x1=LEFT, x2=RIGHT, y1=track, y2=track, class_="track"),
+    ]
+    seen = sorted(index[a.sequence] for a in row.appearances if a.sequence in index)
+    if len(seen) > 1:
+        parts.append(
+            element("line", x1=x(seen[0]), x2=x(seen[-1]), y1=track, y2=track, class_="span")
+        )
+    for position in index.values():
+        if position not in seen:
+            parts.append(element("circle", cx=x(position), cy=track, r=1.5, class_="gap"))
+    marks = 0
+    for appearance in row.appearances:
+        if appearance.sequence not in index:
+            continue
+        then = status_word(appearance.status)
+        dream = f"dream {appearance.sequence}: {truncate(titles[appearance.sequence], 60)}"
+        parts.append(
+            element(
+                "circle",
+                tooltip(f"{row.name}, {then} in {dream}"),
+                cx=x(index[appearance.sequence]),
+                cy=track,
+                r=4.5,
+                class_=f"mark appearance appearance-{then}",
+            )
+        )
+        marks += 1
+    return element("g", "".join(parts), class_=f"thread thread-{status}"), marks
+
+
+def _axis(columns: list[DreamColumn], height: float) -> str:
+    labels_at = height - 24
+    first, last = columns[0], columns[-1]
+    if first is last:
+        labels = element(
+            "text",
+            f"Dream {first.sequence}",
+            x=WIDTH / 2,
+            y=labels_at,
+            text_anchor="middle",
+            class_="tick",
+        )
+    else:
+        labels = element(
+            "text",
+            f"Dream {first.sequence}",
+            x=LEFT,
+            y=labels_at,
+            text_anchor="start",
+            class_="tick",
+        ) + element(
+            "text", f"Dream {last.sequence}", x=RIGHT, y=labels_at, text_anchor="end", class_="tick"
+        )
+    return labels + _key(height - 6)
+
+
+def _key(baseline: float) -> str:
+    """What the marks mean: the thread as each dream found it."""
+    parts, left = [], LEFT
+    for status in STATUSES[:3]:
+        parts.append(
+            element(
+                "circle",
+                cx=left + 4,
+                cy=baseline - 4,
+                r=4.0,
+                class_=f"appearance appearance-{status}",
+            )
+            + element("text", status, x=left + 12, y=baseline, class_="legend")
+        )
+        left += 26 + 6.5 * len(status)
+    return element("g", "".join(parts), class_="legend-key")
+
+
+def _summary(rows: list[ThreadRow], covers: str, more_rows: int) -> str:
+    counts = Counter(status_word(row.status) for row in rows)
+    now = ", ".join(f"{counts[status]} {status}" for status in STATUSES if counts[status])
+    said = f"{plural(len(rows), 'thread')} across {covers}; now {now}."
+    if more_rows:
+        said += f" {plural(more_rows, 'older thread')} not drawn."
+    return said
