@@ -336,7 +336,9 @@ class DreamRunAdmin(ReadOnlyHistoryAdmin):
         return warnings_html(run.warnings)
 
     @admin.display(description="Outcome")
-    def outcome_list(self, run: DreamRun) -> SafeString:
+    def outcome_list(self, run: DreamRun) -> SafeString | str:
+        if not run.outcome and run.review_id is not None:
+            return "It wrote the review above; only a dry run keeps its outcome here."
         return outcome_html(run.outcome)
 
 

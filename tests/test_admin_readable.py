@@ -257,6 +257,7 @@ def test_a_runs_warnings_are_a_list(staff_client, dreamt):
     html = change_page(staff_client, run)
     assert re.search(r"<ul class=\"dreams-list\"><li>\d+ new moments; the 5 most salient", html)
     assert f'href="/admin/dreams/dreamreview/{dreamt.pk}/change/"' in html
+    assert "It wrote the review above; only a dry run keeps its outcome here." in html
     assert_no_json(html)
     review_html = change_page(staff_client, dreamt)
     assert f'href="/admin/dreams/dreamrun/{run.pk}/change/"' in review_html
