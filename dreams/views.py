@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dreams.dashboard import Dashboard
+from dreams.protocol import PERCEPT_DATA
 from dreams.selectors.moments import moments_exist
 from dreamsite.control import LOGIN_COPY, control_refusal
 
@@ -28,6 +29,11 @@ def observe(request: HttpRequest) -> HttpResponse:
     return render(request, "observe.html", {"has_sigils": has_sigils})
 
 
+# The longest percept text the session socket accepts (its schema's limit), so the page's
+# counter and the server cannot disagree.
+PERCEPT_TEXT_MAX_CHARS: int = PERCEPT_DATA["visual"]["properties"]["description"]["maxLength"]
+
+
 def perceive(request: HttpRequest) -> HttpResponse:
     """The perceptor. Its session socket authenticates with the staff user's session
     cookie (so the page carries no token) under the same rule as this page's controls."""
@@ -36,5 +42,7 @@ def perceive(request: HttpRequest) -> HttpResponse:
         "controls": refusal is None,
         "control_refusal": refusal,
         "needs_login": refusal == LOGIN_COPY,
+        "text_max_chars": PERCEPT_TEXT_MAX_CHARS,
+        "text_max_label": f"{PERCEPT_TEXT_MAX_CHARS:,}",
     }
     return render(request, "perceive.html", context)

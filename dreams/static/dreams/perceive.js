@@ -151,6 +151,31 @@ const REASON_COPY = {
 };
 const NOT_DELIVERED = 'The connection closed before the mind stored it.';
 
+// Characters as the server counts them (code points, not UTF-16 units), with separators.
+const chars = (text) => [...text].length;
+const number = (count) => count.toLocaleString('en');
+const TEXT_COPY = {
+  empty: 'Write something first.',
+  atLimit: (max) => `That is the limit: a percept holds at most ${number(max)} characters.`,
+  over: (over, max) =>
+    `Too long by ${number(over)} ${over === 1 ? 'character' : 'characters'}: a percept holds at most ${number(max)}. Shorten it to send it.`,
+  invalid: (problem) => `The text ${problem}. Remove that character, then send again.`,
+  refusedLength: (max) => `Too long: a percept holds at most ${number(max)} characters. Shorten it, then send again.`,
+};
+
+// A refusal of the session socket in the page's words: the server names the frame's
+// field ("description: at most 2,000 characters"), which a person did not see.
+function refusalCopy(data, max) {
+  const message = String(data.message ?? '');
+  const field = /^(description|transcript): (.*)$/.exec(message);
+  if (!field) return message;
+  const [, , problem] = field;
+  if (problem.startsWith('at most')) return TEXT_COPY.refusedLength(max);
+  if (problem.startsWith('must not be empty')) return TEXT_COPY.empty;
+  if (data.reason === 'invalid_text') return TEXT_COPY.invalid(problem);
+  return message;
+}
+
 function startPerceptor(root) {
   const badge = document.querySelector('[data-session-badge]');
   const copy = root.querySelector('[data-session-copy]');
@@ -161,9 +186,11 @@ function startPerceptor(root) {
   const textField = form.querySelector('[data-text]');
   const textLabel = form.querySelector('[data-text-label]');
   const textError = form.querySelector('[data-text-error]');
+  const textCount = form.querySelector('[data-char-count]');
+  const maxChars = Number(textField.dataset.maxChars);
   const sendButton = form.querySelector('[data-send]');
-  const sent = root.querySelector('[data-acks]');
-  const sentEmpty = root.querySelector('[data-acks-empty]');
+  const sent = document.querySelector('[data-acks]');
+  const sentEmpty = document.querySelector('[data-acks-empty]');
   const mood = moodPad(form.querySelector('[data-mood-pad]'), form.querySelector('[data-mood-thumb]'), {
     valence: form.querySelector('[data-valence]'),
     arousal: form.querySelector('[data-arousal]'),
@@ -200,6 +227,26 @@ function startPerceptor(root) {
     return form.elements.kind.value;
   }
 
+  // A note under the field: a problem that stops sending (`invalid`), or a word at the limit.
+  function showTextError(message, { invalid = true } = {}) {
+    textError.textContent = message;
+    textError.hidden = !message;
+    textField.setAttribute('aria-invalid', String(Boolean(message) && invalid));
+  }
+
+  // The counter under the field, and a message at the limit and past it. Nothing is cut:
+  // a longer paste stays whole, so the person chooses what to leave out.
+  function countText() {
+    const count = chars(textField.value);
+    textCount.textContent = `${number(count)} / ${number(maxChars)}`;
+    const tone = count > maxChars ? 'over' : count === maxChars ? 'limit' : count >= maxChars * 0.9 ? 'near' : '';
+    textCount.dataset.tone = tone;
+    textError.dataset.tone = tone;
+    if (tone === 'over') showTextError(TEXT_COPY.over(count - maxChars, maxChars));
+    else if (tone === 'limit') showTextError(TEXT_COPY.atLimit(maxChars), { invalid: false });
+    else if (count > 0 || textError.textContent !== TEXT_COPY.empty) showTextError('');
+  }
+
   function describeKind() {
     textLabel.textContent = kind() === 'audio' ? 'What do you hear?' : 'What do you see?';
   }
@@ -214,6 +261,7 @@ function startPerceptor(root) {
     status.textContent = 'Sending…';
     const text = document.createElement('p');
     text.className = 'ack-text';
+    text.dir = 'auto';
     text.textContent = percept.description ?? percept.transcript;
     const meta = document.createElement('p');
     meta.className = 'meta';
@@ -245,6 +293,7 @@ function startPerceptor(root) {
       form.elements.kind.value = entry.percept.kind;
       describeKind();
       textField.value = entry.percept.description ?? entry.percept.transcript;
+      countText();
       mood.set(entry.percept.valence, entry.percept.arousal);
       again.remove();
       textField.focus();
@@ -293,7 +342,7 @@ function startPerceptor(root) {
         markStored(expected.entry, data);
         return;
       }
-      const message = REASON_COPY[data.reason] ?? data.message;
+      const message = REASON_COPY[data.reason] ?? refusalCopy(data, maxChars);
       markNotStored(expected.entry, message);
       if (data.reason === 'session_ended') {
         abandonWaiting(REASON_COPY.session_ended);
@@ -340,9 +389,9 @@ function startPerceptor(root) {
     event.preventDefault();
     if (sessionState !== 'live') return;
     const text = textField.value.trim();
-    textError.hidden = Boolean(text);
-    textField.setAttribute('aria-invalid', String(!text));
-    if (!text) {
+    const over = chars(text) - maxChars;
+    if (!text || over > 0) {
+      showTextError(text ? TEXT_COPY.over(over, maxChars) : TEXT_COPY.empty);
       textField.focus();
       return;
     }
@@ -353,6 +402,7 @@ function startPerceptor(root) {
     showError('');
     send({ event: 'percept', data: percept }, { kind: 'percept', entry: addSent(percept) });
     textField.value = '';
+    countText();
     textField.focus();
   }
 
@@ -360,6 +410,7 @@ function startPerceptor(root) {
   endButton.addEventListener('click', end);
   form.addEventListener('submit', submit);
   form.addEventListener('change', describeKind);
+  textField.addEventListener('input', countText);
   // Enter sends, Shift+Enter starts a new line: quick for a live observer.
   textField.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
@@ -368,6 +419,7 @@ function startPerceptor(root) {
     }
   });
   describeKind();
+  countText();
   setState('idle');
 }
 
