@@ -43,15 +43,19 @@ __all__ = [
     "BACKENDS",
     "DEFAULT_POSTGRES_URL",
     "DEFAULT_SIZES",
+    "FILLED_FIELDS",
     "GAP_STRETCH",
     "TARGET_MEDIAN_MS",
     "TARGET_P_VALUE",
     "BackendReport",
     "PickTiming",
+    "RowMaker",
     "Uniformity",
+    "fill_moments",
     "postgres_location",
     "postgres_reachable",
     "run_benchmark",
+    "throwaway_database",
 ]
 
 BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -70,7 +74,9 @@ PROGRESS_EVERY = 250_000
 Progress = Callable[[str], None]
 
 # The seeder's columns, and the id: the bench numbers its rows itself, gaps included.
-_FILLED_FIELDS = ("id", *SEED_FIELDS)
+FILLED_FIELDS = ("id", *SEED_FIELDS)
+# Rows for ids start..stop-1, each a tuple of FILLED_FIELDS' values ready for the database.
+RowMaker = Callable[[BaseDatabaseWrapper, int, int, random.Random], list[tuple]]
 
 
 @dataclass(frozen=True)
@@ -136,17 +142,17 @@ def run_benchmark(
     reports = []
     for backend in backends:
         rng = random.Random(seed)  # noqa: S311 - reproducible test data
-        with _throwaway_database(backend, postgres_url) as (alias, where):
+        with throwaway_database(backend, postgres_url) as (alias, where):
             progress(f"{BACKENDS[backend]}: schema migrated in {where}")
             # The small table first and the sizes in order, so that the table emptied before
             # each fill is never the biggest: SQLite deletes row by row (foreign keys point
             # at the table), a minute for a million.
-            _fill(alias, UNIFORMITY_ROWS, rng, progress)
+            fill_moments(alias, UNIFORMITY_ROWS, rng, progress)
             progress(f"{BACKENDS[backend]}: {uniformity_picks:,} picks for the chi-square")
             uniformity = _uniformity(alias, uniformity_picks, rng)
             timings = []
             for size in sorted(sizes):
-                _fill(alias, size, rng, progress)
+                fill_moments(alias, size, rng, progress)
                 timing = _time_picks(alias, size, picks, baseline_picks, rng)
                 timings.append(timing)
                 progress(
@@ -157,7 +163,7 @@ def run_benchmark(
 
 
 @contextmanager
-def _throwaway_database(backend: str, postgres_url: str) -> Iterator[tuple[str, str]]:
+def throwaway_database(backend: str, postgres_url: str) -> Iterator[tuple[str, str]]:
     """The alias of an empty database with the project's schema, removed afterwards, and
     where that database is."""
     if backend == "sqlite":
@@ -198,13 +204,21 @@ def _alias(config: dict[str, Any]) -> Iterator[str]:
         del connections.settings[alias]
 
 
-def _fill(alias: str, rows: int, rng: random.Random, progress: Progress) -> None:
-    """Replace the moments with ids 1..rows, then delete about a tenth of them in runs."""
+def fill_moments(
+    alias: str,
+    rows: int,
+    rng: random.Random,
+    progress: Progress,
+    *,
+    make_rows: RowMaker | None = None,
+) -> None:
+    """Replace the moments with ids 1..rows (plain rows of one sigil unless `make_rows`
+    makes them), then delete about a tenth of them in runs."""
     connection = connections[alias]
     table = connection.ops.quote_name(MindMoment._meta.db_table)
     with transaction.atomic(using=alias), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - no input
-        for written in _insert(connection, cursor, table, rows, rng):
+        for written in _insert(connection, cursor, table, rows, rng, make_rows or _rows):
             if written % PROGRESS_EVERY == 0 or written == rows:
                 progress(f"  {written:,} of {rows:,} rows written")
         cursor.executemany(
@@ -225,14 +239,14 @@ def _insert(
     table: str,
     rows: int,
     rng: random.Random,
+    make_rows: RowMaker,
 ) -> Iterator[int]:
     """Insert the rows in batches, yielding how many are written after each."""
     columns = ", ".join(
-        connection.ops.quote_name(MindMoment._meta.get_field(name).column)
-        for name in _FILLED_FIELDS
+        connection.ops.quote_name(MindMoment._meta.get_field(name).column) for name in FILLED_FIELDS
     )
     batches = (
-        _rows(connection, start, min(rows + 1, start + BATCH_ROWS), rng)
+        make_rows(connection, start, min(rows + 1, start + BATCH_ROWS), rng)
         for start in range(1, rows + 1, BATCH_ROWS)
     )
     written = 0
@@ -245,7 +259,7 @@ def _insert(
                 written += len(batch)
                 yield written
         return
-    placeholders = ", ".join(["%s"] * len(_FILLED_FIELDS))
+    placeholders = ", ".join(["%s"] * len(FILLED_FIELDS))
     statement = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
     for batch in batches:
         cursor.executemany(statement, batch)
