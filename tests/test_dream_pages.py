@@ -9,8 +9,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dreams.models import DreamReview, DreamRun, MomentKind, RunStatus, Trigger
-from dreams.selectors.dream_pages import CITED_SHOWN, DREAMS_PER_PAGE
+from dreams.models import (
+    ContinuityThread,
+    DreamReview,
+    DreamRun,
+    MomentKind,
+    RunStatus,
+    ThreadStatus,
+    Trigger,
+)
+from dreams.selectors.dream_pages import CITED_SHOWN, DREAMS_PER_PAGE, EARLIER_SHOWN
 from dreams.services.dream_runs import run_dream
 from dreams.services.seeding import moments_seed
 from engines.adapters.base import READY, Answer
@@ -387,3 +395,40 @@ def test_a_thread_that_faded_since_says_so_and_where_it_was_last_seen(client, sc
     assert ">New</span>" in door  # as it was in that dream
     assert "Now faded" in door
     assert f'last seen in <a href="/dreams/{last_seen.pk}/">dream 2</a>' in door
+
+
+def test_a_long_lived_thread_links_its_latest_earlier_dreams_and_counts_the_rest(client):
+    seen_first = timezone.now() - timedelta(days=30)
+    count = EARLIER_SHOWN + 4
+    reviews = [
+        make_review(
+            sequence,
+            threads=[
+                {
+                    "name": "the sea",
+                    "status": "recurring",
+                    "times_seen": sequence,
+                    "first_seen_at": seen_first.isoformat(),
+                    "note": "",
+                }
+            ],
+        )
+        for sequence in range(1, count + 1)
+    ]
+    ContinuityThread.objects.create(
+        key="the-sea",
+        name="the sea",
+        status=ThreadStatus.RECURRING,
+        first_seen_at=seen_first,
+        last_seen_at=timezone.now(),
+        times_seen=count,
+        last_seen_sequence=count,
+    )
+    sea = thread_card(get(client, reviews[-1].get_absolute_url()), "the sea")
+    assert f"Seen in {count} dreams up to this one." in sea
+    earlier = re.findall(r'href="/dreams/(\d+)/">dream (\d+)</a>', sea)
+    assert earlier == [
+        (str(reviews[sequence - 1].pk), str(sequence))
+        for sequence in range(count - 1, count - 1 - EARLIER_SHOWN, -1)
+    ]
+    assert f"and {count - 1 - EARLIER_SHOWN} before those" in sea

@@ -21,8 +21,11 @@ DREAMS_PER_PAGE = 20
 EXCERPT_CHARS = 320
 # How many of a theme's cited moments show before "and N more" (the rest behind it).
 CITED_SHOWN = 8
-# How many dreams before this one are searched for a thread's earlier appearances.
+# How many of a thread's earlier dreams are linked (the most recent), and how many dreams
+# before this one are searched for them at most.
+EARLIER_SHOWN = 8
 EARLIER_DREAMS_WINDOW = 200
+EARLIER_DREAMS_BATCH = 50
 
 STATUS_WORDS: dict[str, str] = dict(ThreadStatus.choices)
 
@@ -133,6 +136,10 @@ class ThemeView:
     rest: list[CitedMoment]
 
     @property
+    def cited(self) -> list[CitedMoment]:
+        return self.shown + self.rest
+
+    @property
     def count(self) -> int:
         return len(self.shown) + len(self.rest)
 
@@ -155,7 +162,8 @@ class ThreadView:
     first_seen_at: datetime | None
     current: ContinuityThread | None  # as it stands now (None: no longer kept)
     earlier: list[DreamLink] = field(default_factory=list)  # newest first
-    # Earlier appearances beyond the window searched (or in dreams no longer kept).
+    # Earlier appearances not linked: before the last few, beyond the window searched, or in
+    # dreams no longer kept.
     earlier_unlisted: int = 0
     last_seen_in: DreamLink | None = None  # a later dream that touched it, if any
 
@@ -215,6 +223,12 @@ def _themes(review: DreamReview) -> list[ThemeView]:
     return themes
 
 
+def _times_seen(thread: dict) -> int:
+    """How many dreams a thread had been in, this one included, as the dream recorded it."""
+    times_seen = thread.get("times_seen")
+    return times_seen if isinstance(times_seen, int) and times_seen > 0 else 1
+
+
 def _threads(review: DreamReview) -> list[ThreadView]:
     raw = [thread for thread in review.threads if isinstance(thread, dict) and thread.get("name")]
     if not raw:
@@ -222,23 +236,34 @@ def _threads(review: DreamReview) -> list[ThreadView]:
     keys = [thread_key(str(thread["name"])) for thread in raw]
     current = {thread.key: thread for thread in ContinuityThread.objects.filter(key__in=keys)}
 
-    # Earlier appearances: the threads JSON of the dreams before this one, in a bounded
-    # window that starts no earlier than the oldest of these threads was first seen.
-    earlier_dreams = DreamReview.objects.filter(sequence__lt=review.sequence).only(
-        "id", "sequence", "title", "threads"
-    )
+    # Earlier appearances: the threads JSON of the dreams before this one, newest first, in
+    # batches, until each thread's last few appearances are found (its count as of this
+    # dream says how many there are) or a bounded window is searched.
+    times_seen = {key: _times_seen(thread) for thread, key in zip(raw, keys, strict=True)}
+    wanted = {key: min(times_seen[key] - 1, EARLIER_SHOWN) for key in keys}
+    appearances: dict[str, list[DreamLink]] = {key: [] for key in keys}
+    earlier_dreams = DreamReview.objects.values_list("id", "sequence", "title", "threads")
     first_seen = [thread.first_seen_at for thread in current.values()]
     if len(first_seen) == len(set(keys)):
         earlier_dreams = earlier_dreams.filter(created_at__gte=min(first_seen))
-    appearances: dict[str, list[DreamLink]] = {key: [] for key in keys}
-    for dream in earlier_dreams.order_by("-sequence")[:EARLIER_DREAMS_WINDOW]:
-        touched = {
-            thread_key(str(thread["name"]))
-            for thread in dream.threads
-            if isinstance(thread, dict) and thread.get("name")
-        }
-        for key in touched & appearances.keys():
-            appearances[key].append(DreamLink(dream.pk, dream.sequence, dream.title))
+    below, searched = review.sequence, 0
+    while searched < EARLIER_DREAMS_WINDOW and any(
+        len(appearances[key]) < wanted[key] for key in keys
+    ):
+        below_page = earlier_dreams.filter(sequence__lt=below).order_by("-sequence")
+        batch = list(below_page[:EARLIER_DREAMS_BATCH])
+        for dream_id, sequence, title, threads in batch:
+            touched = {
+                thread_key(str(thread["name"]))
+                for thread in (threads if isinstance(threads, list) else [])
+                if isinstance(thread, dict) and thread.get("name")
+            }
+            for key in touched & appearances.keys():
+                if len(appearances[key]) < wanted[key]:
+                    appearances[key].append(DreamLink(dream_id, sequence, title))
+        if len(batch) < EARLIER_DREAMS_BATCH:
+            break
+        below, searched = batch[-1][1], searched + len(batch)
 
     later_sequences = {
         thread.last_seen_sequence
@@ -254,8 +279,6 @@ def _threads(review: DreamReview) -> list[ThreadView]:
 
     views = []
     for thread, key in zip(raw, keys, strict=True):
-        times_seen = thread.get("times_seen")
-        times_seen = times_seen if isinstance(times_seen, int) and times_seen > 0 else 1
         first_seen_at = thread.get("first_seen_at")
         now = current.get(key)
         earlier = appearances[key]
@@ -264,13 +287,13 @@ def _threads(review: DreamReview) -> list[ThreadView]:
                 name=str(thread["name"]),
                 note=str(thread.get("note") or ""),
                 status=str(thread.get("status") or ""),
-                times_seen=times_seen,
+                times_seen=times_seen[key],
                 first_seen_at=parse_datetime(first_seen_at)
                 if isinstance(first_seen_at, str)
                 else None,
                 current=now,
                 earlier=earlier,
-                earlier_unlisted=max(0, times_seen - 1 - len(earlier)),
+                earlier_unlisted=max(0, times_seen[key] - 1 - len(earlier)),
                 last_seen_in=later.get(now.last_seen_sequence) if now else None,
             )
         )
