@@ -170,8 +170,9 @@ def test_dreams_written_in_the_time_drawn_are_marked_with_their_titles():
     dream_marks = with_class(root, "dream-mark")
     assert len(dream_marks) == 2
     assert [m.find(f"{SVG}title").text.split(" (")[0] for m in dream_marks] == [
-        "Dream 1: Dream 1 title",
-        "Dream 2: Dream 2 title",
+        # The titles are isolated, so an Arabic or Hebrew title keeps its own direction.
+        "Dream 1: \u2068Dream 1 title\u2069",
+        "Dream 2: \u2068Dream 2 title\u2069",
     ]
     assert len(marks(root)) == 5  # dream marks are not moments
     assert [link.href for link in plot.links] == ["/dreams/1/", "/dreams/2/"]
@@ -180,7 +181,7 @@ def test_dreams_written_in_the_time_drawn_are_marked_with_their_titles():
 def test_the_mood_summary_says_what_it_covers_and_the_average_reading():
     plot = mood_plot(points(2, valence=0.8, arousal=-0.6), covers="the last 2 moments")
     assert plot.summary.startswith("The last 2 moments, from 3 May 14:00 to 3 May 14:03.")
-    assert "pleasant (+0.80) and calm (\u22120.60)" in plot.summary
+    assert "On average: valence +0.80 (pleasant), arousal \u22120.60 (calm)." in plot.summary
     assert plot.label == "Mood over the last 2 moments: valence and arousal"
 
 
@@ -255,7 +256,7 @@ def test_the_small_circumplex_shows_one_reading_where_it_belongs():
     )
     assert dot.tag == f"{SVG}g"  # not a link: it is the moment being read
     assert plot.variant == "small"
-    assert plot.summary == "Unpleasant (\u22120.80) and excited (+0.60)."
+    assert plot.summary == "Valence \u22120.80 (unpleasant), arousal +0.60 (excited)."
 
 
 # The continuity threads
@@ -271,7 +272,7 @@ def test_the_timeline_draws_one_mark_per_appearance_in_the_dreams_drawn():
     root = parse(plot.svg)
     assert plot.count == len(marks(root)) == 4
     # The thread seen only before the window is not a row.
-    assert len(with_class(root, "thread")) == 2
+    assert len(with_class(root, "timeline-row")) == 2
 
 
 def test_each_thread_says_its_status_in_words_and_in_its_style():
@@ -280,8 +281,8 @@ def test_each_thread_says_its_status_in_words_and_in_its_style():
         for name, status in (("a", "new"), ("b", "recurring"), ("c", "resurfaced"), ("d", "faded"))
     ]
     root = parse(thread_timeline(rows, dreams=columns(1), covers="this dream").svg)
-    for thread, status in zip(with_class(root, "thread"), threads.STATUSES, strict=True):
-        assert f"thread-{status}" in thread.get("class")
+    for thread, status in zip(with_class(root, "timeline-row"), threads.STATUSES, strict=True):
+        assert f"timeline-{status}" in thread.get("class")
         (word,) = with_class(thread, "status")
         assert word.text == status
 
@@ -301,8 +302,9 @@ def test_a_right_to_left_thread_name_reads_right_to_left():
             [row("הנמל בלילה", "new", 1), row("harbour", "new", 1)], dreams=columns(1), covers="x"
         ).svg
     )
-    names = with_class(root, "thread-name")
-    assert [n.get("direction") for n in names] == ["rtl", "ltr"]
+    # The name decides its own direction; its row's head (name, then status word) follows it.
+    assert {n.get("dir") for n in with_class(root, "timeline-name")} == {"auto"}
+    assert [head.get("dir") for head in with_class(root, "timeline-head")] == ["rtl", "ltr"]
 
 
 def test_with_no_threads_the_timeline_says_so():
@@ -468,7 +470,7 @@ def test_a_dreams_timeline_shows_its_own_threads_around_it_with_it_highlighted()
     make_review(3, threads=[snapshot("The harbour", "recurring")])
     drawn = figures(render("{% thread_timeline review=review %}", review=middle))["threads"]
     assert drawn["marks"] == 3
-    assert len(with_class(drawn["svg"], "thread")) == 1
+    assert len(with_class(drawn["svg"], "timeline-row")) == 1
     assert len(with_class(drawn["svg"], "highlight")) == 1
     assert "dreams 1 to 3" in drawn["html"]
 
@@ -492,3 +494,63 @@ def test_a_moments_reading_is_drawn_on_the_small_circumplex():
     assert "plot-small" in render("{% reading_plot moment %}", moment=moment)
     (circle,) = [el for el in drawn["svg"].iter(f"{SVG}circle") if el.get("class") == "dot"]
     assert circle.get("fill") == "#336699"
+
+
+def test_dreams_at_nearly_the_same_time_keep_their_marks_but_not_overprinted_numbers():
+    close = [DreamMark(T0 + timedelta(minutes=5), seq, f"Dream {seq}") for seq in (1, 2)]
+    root = parse(mood_plot(points(5), dreams=close, covers="these").svg)
+    dream_marks = with_class(root, "dream-mark")
+    assert len(dream_marks) == 2
+    assert [m.find(f"{SVG}text") is not None for m in dream_marks] == [True, False]
+
+
+# The pictures in the pages
+
+
+@pytest.mark.django_db
+def test_the_history_draws_the_moments_it_shows(client):
+    for index in range(5):
+        make_moment(with_sigil=False, valence=index / 5, arousal=0.5)
+    html = client.get("/moments/?valence_min=0.3").content.decode()
+    shown = html.count('class="moment-card history-card"')
+    assert shown == 3
+    pictures = html.split('<section class="history-pictures"')[1].split("</section>")[0]
+    drawn = figures(pictures)
+    assert drawn["mood"]["count"] == drawn["mood"]["marks"] == shown
+    assert drawn["circumplex"]["count"] == drawn["circumplex"]["marks"] == shown
+    assert "The 3 moments shown" in drawn["mood"]["html"]
+
+
+@pytest.mark.django_db
+def test_a_moment_page_places_its_reading_on_the_small_circumplex(client):
+    moment = make_moment(with_sigil=False, valence=-0.7, arousal=-0.4, colour="#445566")
+    html = client.get(f"/moments/{moment.pk}/").content.decode()
+    reading = html.split('<div class="moment-reading"')[1]
+    drawn = figures(reading)["circumplex"]
+    assert drawn["count"] == drawn["marks"] == 1
+    (dot,) = marks(drawn["svg"])
+    circle = dot.find(f"{SVG}circle")
+    assert float(circle.get("cx")) < circumplex.x(0.0) and float(circle.get("cy")) > circumplex.y(
+        0.0
+    )
+    assert circle.get("fill") == "#445566"
+
+
+@pytest.mark.django_db
+def test_a_dream_page_draws_its_threads_and_the_moments_its_themes_cite(client):
+    cited = [make_moment(with_sigil=False) for _ in range(4)]
+    make_review(1, threads=[snapshot("The harbour", "new")])
+    review = make_review(
+        2,
+        threads=[snapshot("The harbour", "recurring"), snapshot("Rain", "new")],
+        themes=[
+            {"name": "a", "summary": "s", "moment_ids": [m.pk for m in cited[:3]]},
+            {"name": "b", "summary": "s", "moment_ids": [cited[2].pk, cited[3].pk, 999_999]},
+        ],
+    )
+    html = client.get(f"/dreams/{review.pk}/").content.decode()
+    drawn = figures(html.split('<section class="dream-pictures"')[1].split("</section>")[0])
+    assert drawn["threads"]["count"] == drawn["threads"]["marks"] == 3
+    assert len(with_class(drawn["threads"]["svg"], "timeline-row")) == 2
+    # Each cited moment that is still kept, once, however many themes cite it.
+    assert drawn["circumplex"]["count"] == drawn["circumplex"]["marks"] == 4

@@ -13,7 +13,6 @@ from dreams.plots.svg import (
     Plot,
     colour,
     element,
-    plural,
     reading_words,
     svg_root,
     tooltip,
@@ -220,7 +219,7 @@ def _summary(readings: Sequence[Reading], covers: str) -> str:
     if len(readings) == 1:
         return f"{head}: {ranked[0][0].lower()}."
     shares = ", ".join(f"{count} {word.lower()}" for word, count in ranked if count)
-    said = f"{head}, {plural(len(readings), 'dot')}: {shares}."
+    said = f"{head}: {shares}."
     most_word, most = ranked[0]
     if most * 2 > len(readings):
         said += f" Mostly {most_word.lower()}."

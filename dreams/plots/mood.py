@@ -12,6 +12,7 @@ from dreams.plots.svg import (
     Plot,
     element,
     esc,
+    isolate,
     num,
     plural,
     reading_words,
@@ -27,6 +28,8 @@ LEFT, RIGHT, TOP, BOTTOM = 26.0, 8.0, 34.0, 24.0
 LEGEND_Y = 13.0
 # Points are drawn larger when there are few of them.
 FEW_POINTS = 40
+# Room a dream's number needs beside the previous one.
+LABEL_ROOM = 12.0
 DREAM_LINKS_SHOWN = 5
 
 EMPTY_COPY = "No moments yet. The mood is drawn here once the mind has had a few thoughts."
@@ -75,7 +78,13 @@ def mood_plot(
     y = Linear((-1.0, 1.0), (HEIGHT - BOTTOM, TOP))
 
     body = [_grid(y), _legend()]
-    body += [_dream_mark(dream, x(dream.at.timestamp())) for dream in marked]
+    labelled_at = -LABEL_ROOM
+    for dream in marked:
+        at = x(dream.at.timestamp())
+        # A number too close to the last one drawn would overprint it: the tooltip names it.
+        labelled = at - labelled_at >= LABEL_ROOM
+        body.append(_dream_mark(dream, at, labelled=labelled))
+        labelled_at = at if labelled else labelled_at
     for name in ("valence", "arousal"):
         coordinates = " ".join(
             f"{num(x(p.at.timestamp()))},{num(y(getattr(p, name)))}" for p in ordered
@@ -144,12 +153,12 @@ def _legend() -> str:
     return element("g", "".join(parts), class_="legend-key")
 
 
-def _dream_mark(dream: DreamMark, at: float) -> str:
-    content = (
-        tooltip(f"Dream {dream.sequence}: {dream.title} ({when(dream.at)})")
-        + element("line", x1=at, x2=at, y1=TOP - 2, y2=HEIGHT - BOTTOM, class_="dream-line")
-        + element("text", str(dream.sequence), x=at, y=TOP - 5, text_anchor="middle")
-    )
+def _dream_mark(dream: DreamMark, at: float, *, labelled: bool) -> str:
+    content = tooltip(
+        f"Dream {dream.sequence}: {isolate(dream.title)} ({when(dream.at)})"
+    ) + element("line", x1=at, x2=at, y1=TOP - 2, y2=HEIGHT - BOTTOM, class_="dream-line")
+    if labelled:
+        content += element("text", str(dream.sequence), x=at, y=TOP - 5, text_anchor="middle")
     return element("g", content, class_="dream-mark")
 
 

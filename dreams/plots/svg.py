@@ -46,6 +46,12 @@ def text_direction(text: str) -> str:
     return "ltr"
 
 
+def isolate(text: str) -> str:
+    """Text of its own direction inside plain text (a tooltip): what `<bdi>` is in HTML,
+    with Unicode's first-strong isolate."""
+    return f"\u2068{text}\u2069"
+
+
 def truncate(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -62,26 +68,18 @@ def signed(value: float) -> str:
     return "0.00" if text in ("+0.00", "-0.00") else text.replace("-", MINUS)
 
 
-def _degree(value: float, low: str, high: str, neutral: str) -> str:
+def _degree(value: float, low: str, high: str) -> str:
     if abs(value) < NEUTRAL_BAND:
-        return neutral
+        return "neutral"
     word = high if value > 0 else low
     return f"mildly {word}" if abs(value) < MILD_BAND else word
 
 
-def valence_words(valence: float) -> str:
-    return _degree(valence, "unpleasant", "pleasant", "neither pleasant nor unpleasant")
-
-
-def arousal_words(arousal: float) -> str:
-    return _degree(arousal, "calm", "excited", "neither calm nor excited")
-
-
 def reading_words(valence: float, arousal: float) -> str:
-    """ "pleasant (+0.60) and mildly calm (-0.20)"."""
+    """ "valence +0.60 (pleasant), arousal -0.20 (mildly calm)", with a minus sign."""
     return (
-        f"{valence_words(valence)} ({signed(valence)}) "
-        f"and {arousal_words(arousal)} ({signed(arousal)})"
+        f"valence {signed(valence)} ({_degree(valence, 'unpleasant', 'pleasant')}), "
+        f"arousal {signed(arousal)} ({_degree(arousal, 'calm', 'excited')})"
     )
 
 

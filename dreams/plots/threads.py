@@ -11,6 +11,7 @@ from dreams.plots.svg import (
     Plot,
     element,
     esc,
+    isolate,
     plural,
     svg_root,
     text_direction,
@@ -21,7 +22,7 @@ from dreams.plots.svg import (
 WIDTH = 320.0
 LEFT, RIGHT = 12.0, 308.0
 TOP, ROW, AXIS = 8.0, 36.0, 40.0
-NAME_LIMIT = 32
+HEAD_HEIGHT = 18.0
 STATUSES = ("new", "recurring", "resurfaced", "faded")
 
 EMPTY_COPY = (
@@ -120,32 +121,11 @@ def _row(
     row: ThreadRow, top: float, x: Linear, index: dict[int, int], titles: dict[int, str]
 ) -> tuple[str, int]:
     status = status_word(row.status)
-    name = truncate(row.name, NAME_LIMIT)
-    baseline, track = top + 13, top + 26
-    # The name reads from its own side, as dir="auto" would have it; the status word
-    # takes the other side.
-    if text_direction(row.name) == "rtl":
-        name_at, status_at, status_anchor = RIGHT, LEFT, "start"
-    else:
-        name_at, status_at, status_anchor = LEFT, RIGHT, "end"
+    track = top + 26
+    name = isolate(row.name)
     parts = [
-        tooltip(f"{row.name}: {status}, seen in {plural(row.times_seen, 'dream')}"),
-        element(
-            "text",
-            esc(name),
-            x=name_at,
-            y=baseline,
-            direction=text_direction(row.name),
-            class_="thread-name",
-        ),
-        element(
-            "text",
-            status,
-            x=status_at,
-            y=baseline,
-            text_anchor=status_anchor,
-            class_=f"status status-{status}",
-        ),
+        tooltip(f"{name}: {status}, seen in {plural(row.times_seen, 'dream')}"),
+        _head(row.name, status, top),
         element("line", x1=LEFT, x2=RIGHT, y1=track, y2=track, class_="track"),
     ]
     seen = sorted(index[a.sequence] for a in row.appearances if a.sequence in index)
@@ -161,11 +141,11 @@ def _row(
         if appearance.sequence not in index:
             continue
         then = status_word(appearance.status)
-        dream = f"dream {appearance.sequence}: {truncate(titles[appearance.sequence], 60)}"
+        dream = isolate(truncate(titles[appearance.sequence], 60))
         parts.append(
             element(
                 "circle",
-                tooltip(f"{row.name}, {then} in {dream}"),
+                tooltip(f"{name}, {then} in dream {appearance.sequence}: {dream}"),
                 cx=x(index[appearance.sequence]),
                 cy=track,
                 r=4.5,
@@ -173,7 +153,24 @@ def _row(
             )
         )
         marks += 1
-    return element("g", "".join(parts), class_=f"thread thread-{status}"), marks
+    return element("g", "".join(parts), class_=f"timeline-row timeline-{status}"), marks
+
+
+def _head(name: str, status: str, top: float) -> str:
+    """The thread's name and its status word, in HTML inside the drawing: the name decides
+    its own direction (dir="auto") and is cut with an ellipsis where the row ends; the
+    status word takes the other side."""
+    head = element(
+        "div",
+        element("span", esc(name), dir="auto", class_="timeline-name")
+        + element("span", status, class_=f"status status-{status}"),
+        xmlns="http://www.w3.org/1999/xhtml",
+        dir=text_direction(name),
+        class_="timeline-head",
+    )
+    return element(
+        "foreignObject", head, x=LEFT - 4, y=top, width=RIGHT - LEFT + 8, height=HEAD_HEIGHT
+    )
 
 
 def _axis(columns: list[DreamColumn], height: float) -> str:

@@ -4,6 +4,7 @@
     {% mood_plot recent %}               valence and arousal over time, dreams marked
     {% circumplex_plot recent %}         the moments on the circumplex, linking to their pages
     {% reading_plot moment %}            one moment's reading on a small circumplex
+                                         (caption=False: the page says it in words)
     {% thread_timeline %}                the continuity threads across the latest dreams
     {% thread_timeline review=review %}  a dream's threads, around that dream
     {% theme_circumplex review %}        the moments a dream's themes cite
@@ -26,8 +27,9 @@ from dreams.models import DreamReview, MindMoment, MomentKind
 from dreams.plots import circumplex, mood, threads
 from dreams.plots.circumplex import Reading
 from dreams.plots.mood import DreamMark, MoodPoint
-from dreams.plots.svg import Link, Plot, plural
+from dreams.plots.svg import Link, Plot, isolate, plural
 from dreams.selectors import plot_data
+from dreams.selectors.dream_pages import ThemeView
 
 register = template.Library()
 
@@ -66,17 +68,18 @@ def _covered(moments: CoveredMoments | Iterable[MindMoment], covers: str) -> Cov
 
 
 def moment_label(moment: MindMoment) -> str:
+    """How a tooltip names a moment: "Cycle 12 · a quiet harbour (a dream)"."""
     label = f"Cycle {moment.cycle}"
     if moment.sigil_phrase:
-        label += f" · {moment.sigil_phrase}"
+        label += f" · {isolate(moment.sigil_phrase)}"
     if moment.kind == MomentKind.DREAM:
         label += " (a dream)"
     return label
 
 
-def _figure(plot: Plot) -> dict[str, Any]:
+def _figure(plot: Plot, *, caption: bool = True) -> dict[str, Any]:
     # The builders escape every text they put in the markup (dreams.plots.svg.esc).
-    return {"plot": plot, "svg": mark_safe(plot.svg)}  # noqa: S308
+    return {"plot": plot, "svg": mark_safe(plot.svg), "caption": caption}  # noqa: S308
 
 
 @register.inclusion_tag(FIGURE)
@@ -107,9 +110,13 @@ def mood_plot(moments: CoveredMoments | Iterable[MindMoment], covers: str = "") 
     return _figure(mood.mood_plot(points, dreams=dreams, covers=covered.covers))
 
 
+def _moment_page_pattern() -> str:
+    """`/moments/`: one reverse() for hundreds of dots, then each id is appended."""
+    return reverse("moment-page", args=[1]).rsplit("1/", 1)[0]
+
+
 def _readings(moments: Iterable[MindMoment]) -> list[Reading]:
-    # One reverse() for the pattern, then the ids: hundreds of dots stay cheap.
-    pattern = reverse("moment-page", args=[1]).rsplit("1/", 1)[0]
+    pattern = _moment_page_pattern()
     return [
         Reading(
             valence=moment.valence,
@@ -135,24 +142,48 @@ def circumplex_plot(
 
 
 @register.inclusion_tag(FIGURE)
-def reading_plot(moment: MindMoment) -> dict[str, Any]:
+def reading_plot(moment: MindMoment, caption: bool = True) -> dict[str, Any]:
+    """`caption=False` where the page says the reading in words beside it."""
     reading = Reading(
-        valence=moment.valence,
-        arousal=moment.arousal,
-        colour=moment.colour,
-        label=moment_label(moment),
+        valence=moment.valence, arousal=moment.arousal, colour=moment.colour, label="This moment"
     )
-    return _figure(circumplex.circumplex_reading(reading))
+    return _figure(circumplex.circumplex_reading(reading), caption=caption)
+
+
+def _cited_label(moment: MindMoment) -> str:
+    # The dream page reads its cited moments without their cycle: the phrase names them.
+    if moment.sigil_phrase:
+        return isolate(moment.sigil_phrase)
+    return "A dream" if moment.kind == MomentKind.DREAM else "A moment"
 
 
 @register.inclusion_tag(FIGURE)
-def theme_circumplex(review: DreamReview) -> dict[str, Any]:
-    moments = plot_data.theme_moments(review)
+def theme_circumplex(
+    review: DreamReview, themes: Iterable[ThemeView] | None = None
+) -> dict[str, Any]:
+    """The moments a dream's themes cite. `themes`: the dream page's own (their moments
+    already read), else they are read here."""
+    if themes is None:
+        moments = plot_data.theme_moments(review)
+    else:
+        cited = [c.moment for theme in themes for c in (*theme.shown, *theme.rest) if c.moment]
+        moments = list({moment.pk: moment for moment in cited}.values())
+    pattern = _moment_page_pattern()
+    readings = [
+        Reading(
+            valence=moment.valence,
+            arousal=moment.arousal,
+            colour=moment.colour,
+            label=_cited_label(moment),
+            href=f"{pattern}{moment.pk}/",
+        )
+        for moment in moments
+    ]
     covers = "the moment this dream's themes cite"
     if len(moments) != 1:
         covers = f"the {len(moments)} moments this dream's themes cite"
     plot = circumplex.circumplex_plot(
-        _readings(moments),
+        readings,
         covers=covers,
         empty="The moments this dream's themes cite are no longer kept.",
     )
