@@ -75,6 +75,19 @@ def test_the_page_shows_the_phrase_text_kind_time_engine_and_reading(client):
     assert 'class="moment-reading"' in html  # where the plots' circumplex goes
 
 
+@pytest.mark.parametrize(
+    ("valence", "arousal", "words"),
+    [
+        (0.0, 0.0, "Neutral"),
+        (0.05, 0.25, "Mildly excited"),
+        (-0.3, -0.9, "Mildly unpleasant, calm"),
+    ],
+)
+def test_the_reading_is_said_in_words_near_the_centre_too(client, valence, arousal, words):
+    html = page(client, make_moment(valence=valence, arousal=arousal))
+    assert re.search(rf'aria-hidden="true"></span>{words}</p>', html)
+
+
 def test_the_sigil_is_drawn_on_a_canvas_from_its_commands(client):
     moment = make_moment()
     html = page(client, moment)

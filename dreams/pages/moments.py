@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dreams.models import MomentKind, PerceptKind
+from dreams.plots.svg import MILD_BAND, NEUTRAL_BAND, signed
 from dreams.selectors.moment_page import moment_page as moment_page_data
 from engines.registry import engine_spec
 
@@ -13,11 +14,6 @@ from engines.registry import engine_spec
 # import services).
 SEED_ENGINE = "seed"
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
-# Readings this close to the centre are neither one thing nor the other; below the mild
-# band they are "mildly" so (the plots say it the same way).
-NEUTRAL_BAND = 0.1
-MILD_BAND = 0.4
-MINUS = "\u2212"
 
 # What each kind of moment is, as a person would say it.
 KIND_COPY: dict[str, tuple[str, str]] = {
@@ -35,6 +31,7 @@ PERCEPT_WORDS: dict[str, str] = {PerceptKind.VISUAL: "Seen", PerceptKind.AUDIO: 
 
 
 def _degree(value: float, low: str, high: str) -> str:
+    # The plots' bands: near the centre a reading is neither, then "mildly" so.
     if abs(value) < NEUTRAL_BAND:
         return ""
     word = high if value > 0 else low
@@ -45,13 +42,6 @@ def reading_words(valence: float, arousal: float) -> str:
     """An emotional reading in words: "pleasant, mildly calm"; "neutral" at the centre."""
     words = [_degree(valence, "unpleasant", "pleasant"), _degree(arousal, "calm", "excited")]
     return ", ".join(word for word in words if word) or "neutral"
-
-
-def signed(value: float) -> str:
-    """A reading as a number people read: "+0.40", "0.00", and a minus sign (not a hyphen)
-    before negative numbers."""
-    text = f"{value:+.2f}"
-    return "0.00" if text in ("+0.00", "-0.00") else text.replace("-", MINUS)
 
 
 def engine_label(engine_id: str) -> str:
