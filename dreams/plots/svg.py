@@ -107,8 +107,14 @@ def element(name: str, content: str = "", **attributes: object) -> str:
         if value is None:
             continue
         attribute = key.rstrip("_").replace("_", "-")
-        shown = num(value) if isinstance(value, float) else value
-        parts.append(f'{attribute}="{esc(shown)}"')
+        # Numbers need no escaping: hundreds of marks stay cheap.
+        if isinstance(value, float):
+            shown = num(value)
+        elif isinstance(value, int):
+            shown = str(value)
+        else:
+            shown = esc(value)
+        parts.append(f'{attribute}="{shown}"')
     opening = " ".join(parts)
     return f"<{opening}>{content}</{name}>" if content else f"<{opening}/>"
 
