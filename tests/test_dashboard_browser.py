@@ -1,5 +1,6 @@
 """The dashboard in a real browser, against a real server (see tests/browser.py)."""
 
+import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -9,7 +10,7 @@ from playwright.sync_api import Page, expect
 from dreams.dashboard import OUTCOME_COPY, STAGE_COPY
 from dreams.models import RunStatus
 from dreamsite.control import PUBLIC_DEMO_COPY
-from tests.browser import LiveSite, canvas_lit_pixels, log_in
+from tests.browser import PHONE, LiveSite, canvas_lit_pixels, log_in
 from tests.children import Children
 from tests.stub_servers import StubServer
 
@@ -157,3 +158,70 @@ def test_a_lost_connection_shows_offline_and_the_page_catches_up_when_it_is_back
     expect(page.locator("#connection")).to_have_text("Live", timeout=back)
     expect(page.locator(".review-title")).to_be_visible(timeout=back)
     expect(page.locator(".runs tbody tr").first).to_contain_text("Command line")
+
+
+def test_on_a_phone_the_latest_dream_title_is_near_the_top(live_site: LiveSite, page: Page) -> None:
+    finish_setup(live_site)
+    live_site.manage("run_dream", "--force")
+    page.set_viewport_size(PHONE)
+    for staff in (False, True):
+        if staff:
+            log_in(page, live_site)
+        page.goto(f"{live_site.url}/")
+        title = page.locator("#latest-dream .review-title")
+        expect(title).to_be_visible()
+        box = title.bounding_box()
+        assert box is not None
+        assert box["y"] < 1200, (staff, box)
+        # And nothing of the page is wider than the phone.
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_on_a_phone_every_run_in_the_history_shows_all_its_columns(
+    live_site: LiveSite, page: Page
+) -> None:
+    finish_setup(live_site)
+    live_site.manage("run_dream", "--force")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_site.url}/")
+    run = page.locator(".runs tbody tr").first
+    cells = run.locator("td")
+    expect(cells).to_have_count(5)
+    for index in range(5):
+        cell = cells.nth(index)
+        box = cell.bounding_box()
+        assert box is not None and box["width"] > 0
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], index
+        # Each value says which column it is.
+        label = cell.evaluate("(td) => getComputedStyle(td, '::before').content")
+        assert label.strip('"') == cell.get_attribute("data-label")
+    expect(cells.nth(3)).to_contain_text(OUTCOME_COPY[RunStatus.WRITTEN])
+
+
+def test_on_a_phone_each_engine_radio_sits_beside_its_label(
+    live_site: LiveSite, page: Page
+) -> None:
+    page.set_viewport_size(PHONE)
+    log_in(page, live_site)
+    page.click("#change-engine")
+    choices = page.locator(".engine-choice")
+    expect(choices.first).to_be_visible()
+    assert choices.count() >= 7
+    for index in range(choices.count()):
+        radio = choices.nth(index).locator("input[type=radio]").bounding_box()
+        label = choices.nth(index).locator("label").bounding_box()
+        assert radio is not None and label is not None
+        assert radio["x"] + radio["width"] <= label["x"], index  # to its left
+        assert radio["y"] < label["y"] + label["height"] / 2, index  # on its first line
+        assert radio["y"] + radio["height"] > label["y"], index  # not above it
+
+
+def test_a_dashboard_moment_link_opens_the_moment_page(live_site: LiveSite, page: Page) -> None:
+    page.goto(f"{live_site.url}/")
+    card = page.locator(".moment-card-link").first
+    href = card.get_attribute("href")
+    assert href is not None and re.fullmatch(r"/moments/\d+/", href)
+    phrase = card.inner_text().strip()
+    card.click()
+    page.wait_for_url(f"{live_site.url}{href}")
+    expect(page.locator("main")).to_contain_text(phrase)
