@@ -225,3 +225,16 @@ def test_a_dashboard_moment_link_opens_the_moment_page(live_site: LiveSite, page
     card.click()
     page.wait_for_url(f"{live_site.url}{href}")
     expect(page.locator("main")).to_contain_text(phrase)
+
+
+def test_with_no_dream_yet_staff_generate_one_from_the_latest_dream_section(
+    live_site: LiveSite, page: Page
+) -> None:
+    finish_setup(live_site)
+    log_in(page, live_site)
+    latest = page.locator("#latest-dream")
+    expect(latest).to_contain_text("No dream has been written yet.")
+    latest.get_by_role("button", name="Generate dream").click()
+    expect(latest.locator(".review-title")).to_be_visible()
+    expect(page.locator("#dream-status")).to_have_text(OUTCOME_COPY[RunStatus.WRITTEN])
+    assert [run["status"] for run in dashboard_runs(page, live_site)] == ["written"]
