@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN
 from dreams.processes import HOLDER_MAX_LENGTH
@@ -518,6 +519,11 @@ class ContinuityThread(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.status})"
+
+    @staticmethod
+    def key_for(name: str) -> str:
+        """The key a thread is followed by from dream to dream: its name, slugified."""
+        return slugify(name)[:80] or "thread"
 
 
 class ConductorLease(models.Model):

@@ -12,7 +12,6 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.db.models.functions import Substr
 from django.utils.dateparse import parse_datetime
-from django.utils.text import slugify
 
 from dreams.models import ContinuityThread, DreamReview, DreamRun, MindMoment, ThreadStatus
 
@@ -28,12 +27,6 @@ EARLIER_DREAMS_WINDOW = 200
 EARLIER_DREAMS_BATCH = 50
 
 STATUS_WORDS: dict[str, str] = dict(ThreadStatus.choices)
-
-
-def thread_key(name: str) -> str:
-    """The key a thread is followed by, as the continuity merge makes it (selectors do not
-    import services)."""
-    return slugify(name)[:80] or "thread"
 
 
 @dataclass(frozen=True)
@@ -233,7 +226,7 @@ def _threads(review: DreamReview) -> list[ThreadView]:
     raw = [thread for thread in review.threads if isinstance(thread, dict) and thread.get("name")]
     if not raw:
         return []
-    keys = [thread_key(str(thread["name"])) for thread in raw]
+    keys = [ContinuityThread.key_for(str(thread["name"])) for thread in raw]
     current = {thread.key: thread for thread in ContinuityThread.objects.filter(key__in=keys)}
 
     # Earlier appearances: the threads JSON of the dreams before this one, newest first, in
@@ -254,7 +247,7 @@ def _threads(review: DreamReview) -> list[ThreadView]:
         batch = list(below_page[:EARLIER_DREAMS_BATCH])
         for dream_id, sequence, title, threads in batch:
             touched = {
-                thread_key(str(thread["name"]))
+                ContinuityThread.key_for(str(thread["name"]))
                 for thread in (threads if isinstance(threads, list) else [])
                 if isinstance(thread, dict) and thread.get("name")
             }

@@ -5,8 +5,6 @@ dream reviews, the threads those reviews name."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils.text import slugify
-
 from dreams.models import ContinuityThread, DreamReview, MindMoment
 from dreams.plots.threads import Appearance, DreamColumn, ThreadRow
 
@@ -52,12 +50,6 @@ class ThreadTimelineData:
     more_rows: int
 
 
-def _thread_key(name: str) -> str:
-    # As dreams.services.continuity.thread_key names a thread (a read does not import
-    # the service that writes).
-    return slugify(name)[:80] or "thread"
-
-
 def thread_timeline_data(
     *, around: DreamReview | None = None, dreams: int = TIMELINE_DREAMS, rows: int = TIMELINE_ROWS
 ) -> ThreadTimelineData:
@@ -76,12 +68,14 @@ def thread_timeline_data(
         for entry in review["threads"] or []:
             if not isinstance(entry, dict) or not entry.get("name"):
                 continue
-            key = _thread_key(str(entry["name"]))
+            key = ContinuityThread.key_for(str(entry["name"]))
             names.setdefault(key, str(entry["name"]))
             seen.setdefault(key, {}).setdefault(review["sequence"], str(entry.get("status", "")))
     if around is not None:
         wanted = {
-            _thread_key(str(e.get("name", ""))) for e in around.threads if isinstance(e, dict)
+            ContinuityThread.key_for(str(e.get("name", "")))
+            for e in around.threads
+            if isinstance(e, dict)
         }
         seen = {key: dreams_seen for key, dreams_seen in seen.items() if key in wanted}
 

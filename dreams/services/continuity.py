@@ -8,17 +8,11 @@ for `FADE_AFTER_DREAMS` dreams is `faded`.
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.utils.text import slugify
-
 from dreams.models import ContinuityThread, ThreadStatus
 from engines.contracts import ContinuityContext, ThreadDraft
 
 FADE_AFTER_DREAMS = 3
 OPEN_THREADS_FOR_CONTEXT = 12
-
-
-def thread_key(name: str) -> str:
-    return slugify(name)[:80] or "thread"
 
 
 def open_threads() -> list[ContinuityContext]:
@@ -39,7 +33,7 @@ def continuity_merge(
     Runs inside the transaction that writes the dream."""
     touched: dict[str, ContinuityThread] = {}
     for draft in drafts:
-        key = thread_key(draft.name)
+        key = ContinuityThread.key_for(draft.name)
         if key in touched:
             continue
         thread = ContinuityThread.objects.select_for_update().filter(key=key).first()
