@@ -209,6 +209,42 @@ def test_a_page_is_read_by_the_cycle_index_without_offset_or_count(client):
     assert not any("SIGIL_COMMANDS" in sql for sql in moment_reads)
 
 
+def test_a_time_range_far_below_the_top_is_read_by_time_and_shows_the_same_moments(client):
+    start = timezone.now().replace(microsecond=0) - timedelta(days=200)
+    for cycle in range(1, 201):
+        make_moment(cycle=cycle, created_at=start + timedelta(days=cycle - 1), with_sigil=False)
+    since, until = start + timedelta(days=9), start + timedelta(days=69)  # cycles 10..69
+    query = urlencode({"since": since.isoformat(), "until": until.isoformat()})
+    with CaptureQueriesContext(connection) as queries:
+        first = history(client, query)
+    page_read = [q["sql"] for q in queries.captured_queries if "LIMIT 49" in q["sql"]]
+    # Read through the time index: ordered by an expression of the cycle that its index
+    # cannot give, so the database does not walk down from cycle 200.
+    assert page_read and '"cycle" + 0' in page_read[0].replace("dreams_mindmoment", ""), page_read
+    pages = [shown_cycles(first), shown_cycles(history(client, link(first, "next")))]
+    assert [cycle for page in pages for cycle in page] == list(range(69, 9, -1))
+    assert shown_ids(first) == api_ids(client, query)[:HISTORY_PAGE_SIZE]
+
+
+def test_a_recent_time_range_is_read_down_the_cycles(client):
+    start = timezone.now().replace(microsecond=0) - timedelta(days=200)
+    for cycle in range(1, 201):
+        make_moment(cycle=cycle, created_at=start + timedelta(days=cycle - 1), with_sigil=False)
+    query = urlencode({"since": (start + timedelta(days=150)).isoformat()})
+    with CaptureQueriesContext(connection) as queries:
+        assert shown_cycles(history(client, query)) == list(range(200, 151, -1))[:48]
+    page_read = [q["sql"] for q in queries.captured_queries if "LIMIT 49" in q["sql"]]
+    assert page_read and "+ 0" not in page_read[0], page_read
+
+
+def test_a_time_with_an_offset_the_database_cannot_hold_pages_like_any_other(client):
+    make_moment(cycle=1, created_at=timezone.now() - timedelta(days=2), with_sigil=False)
+    until = (timezone.now() - timedelta(days=1)).astimezone(
+        timezone.get_fixed_timezone(-(16 * 60 + 13))
+    )
+    assert shown_cycles(history(client, {"until": until.isoformat()})) == [1]
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [

@@ -14,6 +14,7 @@ from dreams.selectors.moment_history import (
     HistoryPage,
     moment_history_filter,
     moment_history_page,
+    moment_history_reads_by_time,
 )
 from dreams.selectors.moments import moments_exist
 
@@ -61,9 +62,12 @@ def moment_history(request: HttpRequest) -> HttpResponse:
             cursor.errors, CURSOR_HELP
         )
         return render(request, "moments/history.html", context, status=400)
-    page = moment_history_page(
-        filters.qs, before=cursor.cleaned_data["before"], after=cursor.cleaned_data["after"]
+    before, after = cursor.cleaned_data["before"], cursor.cleaned_data["after"]
+    cleaned = filters.form.cleaned_data
+    by_time = moment_history_reads_by_time(
+        since=cleaned.get("since"), until=cleaned.get("until"), before=before
     )
+    page = moment_history_page(filters.qs, before=before, after=after, by_time=by_time)
     context = _context(request, filters.form.cleaned_data, page=page)
     context["paged"] = any(value is not None for value in cursor.cleaned_data.values())
     context["crossed"] = _crossed(filters.form.cleaned_data)

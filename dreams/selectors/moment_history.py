@@ -4,12 +4,14 @@ at the top of a million moments as deep in them (no OFFSET, no COUNT)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.expressions import CombinedExpression
 
 from dreams.models import MindMoment
-from dreams.selectors.moments import MomentFilter
+from dreams.selectors.moments import MomentFilter, moment_last_cycle
 
 HISTORY_PAGE_SIZE = 48
 # What a sigil thumbnail and its caption need: never the commands or the percepts.
@@ -27,6 +29,8 @@ HISTORY_FIELDS = (
 )
 # The query string's filter names: the API's, so that a page's URL and the API agree.
 HISTORY_FILTER_NAMES: tuple[str, ...] = tuple(MomentFilter.base_filters)
+# The order of pages: the cycle, or an expression of it that no index gives.
+CycleKey = F | CombinedExpression
 
 
 @dataclass(frozen=True)
@@ -51,32 +55,67 @@ def moment_history_page(
     before: int | None = None,
     after: int | None = None,
     size: int = HISTORY_PAGE_SIZE,
+    by_time: bool = False,
 ) -> HistoryPage:
     """The `size` moments of `moments` just older than cycle `before`, or just newer than
     cycle `after`, or the newest. A newer page that would come up short (the top was
-    reached) is the newest page instead, so that pages stay full."""
+    reached) is the newest page instead, so that pages stay full.
+
+    `by_time` (see `moment_history_reads_by_time`) reads through the time index and sorts
+    what it finds, instead of walking the cycle index down: the same moments, in the same
+    order, at a cost that follows the size of the time range, not what lies above it."""
+    cycle: CycleKey = F("cycle") + 0 if by_time else F("cycle")  # + 0: not the index's order
     if after is not None:
-        newer = list(moments.filter(cycle__gt=after).order_by("cycle")[: size + 1])
+        newer = list(moments.filter(cycle__gt=after).order_by(cycle.asc())[: size + 1])
         if len(newer) > size:
             page = newer[:size][::-1]
-            return HistoryPage(page, page[0].cycle, _older_than(moments, page))
+            return HistoryPage(page, page[0].cycle, _older_than(moments, page, cycle))
         before = None
     moments_here = moments.filter(cycle__lt=before) if before is not None else moments
-    page = list(moments_here.order_by("-cycle")[: size + 1])
+    page = list(moments_here.order_by(cycle.desc())[: size + 1])
     older_than = page[size - 1].cycle if len(page) > size else None
     page = page[:size]
     newer_than = None
-    if before is not None and page and _exists_newer(moments, page[0].cycle):
+    if before is not None and page and _exists_newer(moments, page[0].cycle, cycle):
         newer_than = page[0].cycle
     return HistoryPage(page, newer_than, older_than)
 
 
-def _older_than(moments: QuerySet[MindMoment], page: list[MindMoment]) -> int | None:
+def moment_history_reads_by_time(
+    *, since: datetime | None, until: datetime | None, before: int | None = None
+) -> bool:
+    """Whether a page filtered by time is cheaper read through the time index than by
+    walking the cycles down from the top (or from `before`): when fewer moments lie in the
+    range than above it. Cycles follow time closely enough to estimate both from the cycles
+    found at the range's ends (two index probes); the choice changes the cost, never the
+    moments shown."""
+    if since is None and until is None:
+        return False
+    top = moment_last_cycle() + 1 if before is None else before
+    high = top if until is None else min(top, _cycle_before(until, beyond=top))
+    low = 0 if since is None else _cycle_before(since, beyond=top)
+    return high - low < top - high
+
+
+def _cycle_before(when: datetime, *, beyond: int) -> int:
+    """The cycle of the last moment made before `when` (0 if none), by the time index;
+    `beyond` for a time after every year UTC can hold."""
+    try:
+        when = when.astimezone(UTC)  # PostgreSQL refuses offsets beyond 15:59
+    except OverflowError:
+        return 0 if when.year == datetime.min.year else beyond
+    last = MindMoment.objects.filter(created_at__lt=when).order_by("-created_at")
+    return last.values_list("cycle", flat=True).first() or 0
+
+
+def _older_than(
+    moments: QuerySet[MindMoment], page: list[MindMoment], cycle: CycleKey
+) -> int | None:
     oldest = page[-1].cycle
-    older = moments.filter(cycle__lt=oldest).order_by("-cycle").values_list("cycle", flat=True)
+    older = moments.filter(cycle__lt=oldest).order_by(cycle.desc()).values_list("cycle")
     return oldest if older[:1] else None
 
 
-def _exists_newer(moments: QuerySet[MindMoment], cycle: int) -> bool:
-    # The nearest first, by the cycle's index: the walk stops at the first match.
-    return bool(moments.filter(cycle__gt=cycle).order_by("cycle").values_list("cycle")[:1])
+def _exists_newer(moments: QuerySet[MindMoment], after: int, cycle: CycleKey) -> bool:
+    # The nearest first: the walk stops at the first match.
+    return bool(moments.filter(cycle__gt=after).order_by(cycle.asc()).values_list("cycle")[:1])
