@@ -55,7 +55,8 @@ class Command(BaseCommand):
             "--requests",
             type=int,
             default=DEFAULT_REQUESTS,
-            help="Timed requests per page (a twentieth of them for the text searches).",
+            help="Timed requests per page (a twentieth of them for the text searches; a page "
+            "slower than a minute in all stops after 10).",
         )
         parser.add_argument(
             "--backends",
