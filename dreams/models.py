@@ -125,7 +125,8 @@ class MindMoment(models.Model):
         indexes = [
             models.Index(fields=["kind", "cycle"], name="moment_kind_cycle_idx"),
             models.Index(fields=["engine", "cycle"], name="moment_engine_cycle_idx"),
-            models.Index(fields=["created_at"], name="moment_created_idx"),
+            # Time ranges: their cycles sorted from the index alone (selectors.moment_history).
+            models.Index(fields=["created_at", "cycle"], name="moment_created_cycle_idx"),
             models.Index(fields=["id"], condition=Q(has_sigil=True), name="moment_sigil_idx"),
         ]
         constraints = [
@@ -169,6 +170,8 @@ class Percept(models.Model):
                 name="percept_pending_idx",
             ),
             models.Index(fields=["session", "received_at"], name="percept_session_idx"),
+            # The admin lists percepts newest first.
+            models.Index(fields=["received_at", "id"], name="percept_received_idx"),
         ]
 
     def __str__(self) -> str:
