@@ -35,6 +35,7 @@ from django.urls import reverse
 from benchmarks.dream_pick import BACKENDS, FILLED_FIELDS, fill_moments, throwaway_database
 from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN, circumplex_colour
 from dreams.models import MindMoment, MomentKind
+from dreams.services.seeding import QUALITIES, THINGS
 from dreams.sigils import GeneratedSigil, generate_sigil
 
 __all__ = [
@@ -72,42 +73,6 @@ CORNER = {"valence_min": "0.7", "arousal_min": "0.7"}
 
 Progress = Callable[[str], None]
 
-_QUALITIES = [
-    "quiet",
-    "amber",
-    "restless",
-    "hollow",
-    "bright",
-    "drifting",
-    "tender",
-    "distant",
-    "electric",
-    "slow",
-    "silver",
-    "tangled",
-    "warm",
-    "brittle",
-    "luminous",
-    "patient",
-]
-_THINGS = [
-    "harbour",
-    "threshold",
-    "window",
-    "river",
-    "signal",
-    "garden",
-    "staircase",
-    "lantern",
-    "crowd",
-    "orbit",
-    "echo",
-    "bridge",
-    "tide",
-    "mirror",
-    "forest",
-    "engine",
-]
 _SENTENCES = (
     "It feels {quality}, like a {thing} {remembered} from far away.",
     "Something {quality} is here; the {thing} keeps returning.",
@@ -363,8 +328,8 @@ def _sigil_pool() -> list[tuple[str, GeneratedSigil]]:
     """Distinct real sigils, so that rows weigh what real ones do."""
     pool = []
     for index in range(SIGIL_POOL):
-        quality = _QUALITIES[index % len(_QUALITIES)]
-        thing = _THINGS[index // len(_QUALITIES) % len(_THINGS)]
+        quality = QUALITIES[index % len(QUALITIES)]
+        thing = THINGS[index // len(QUALITIES) % len(THINGS)]
         phrase = f"{quality} {thing}"
         pool.append((phrase, generate_sigil(f"bench-pages:{index}:{phrase}")))
     return pool

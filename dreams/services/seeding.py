@@ -21,7 +21,8 @@ from dreams.sigils import generate_sigil
 SEED_ENGINE = "seed"
 MOMENT_SPACING = timedelta(minutes=3)
 
-_QUALITIES = (
+# The demo's words: a phrase is a quality and a thing (benchmarks.pages draws from them too).
+QUALITIES = (
     "quiet",
     "amber",
     "restless",
@@ -39,7 +40,7 @@ _QUALITIES = (
     "luminous",
     "patient",
 )
-_THINGS = (
+THINGS = (
     "harbour",
     "threshold",
     "window",
@@ -103,7 +104,7 @@ _JSON_FIELDS = ("sigil_commands", "visual_percepts", "audio_percepts")
 
 def _seed_values(rng: random.Random, *, seed: int, index: int) -> dict[str, object]:
     """The content of one demo moment, drawn from `rng` (so a seed fixes the sequence)."""
-    quality, thing = rng.choice(_QUALITIES), rng.choice(_THINGS)
+    quality, thing = rng.choice(QUALITIES), rng.choice(THINGS)
     phrase = f"{quality} {thing}"
     sigil = generate_sigil(f"{seed}:{index}:{phrase}")
     # Triangular draws spread readings over the whole circumplex but favour the middle,

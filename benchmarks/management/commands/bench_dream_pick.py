@@ -7,16 +7,13 @@ from argparse import ArgumentParser, ArgumentTypeError
 from django.core.management.base import BaseCommand, CommandError
 
 from benchmarks.dream_pick import (
-    BACKENDS,
-    DEFAULT_POSTGRES_URL,
     DEFAULT_SIZES,
     GAP_STRETCH,
     TARGET_MEDIAN_MS,
     TARGET_P_VALUE,
-    postgres_location,
-    postgres_reachable,
     run_benchmark,
 )
+from benchmarks.management.backends import add_backend_arguments, backends_to_run
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -27,13 +24,6 @@ def _sizes(text: str) -> tuple[int, ...]:
     if min(sizes) < GAP_STRETCH:
         raise ArgumentTypeError(f"sizes are at least {GAP_STRETCH}")
     return sizes
-
-
-def _backends(text: str) -> tuple[str, ...]:
-    backends = tuple(text.split(","))
-    if unknown := set(backends) - BACKENDS.keys():
-        raise ArgumentTypeError(f"unknown backend {sorted(unknown)}: choose from {list(BACKENDS)}")
-    return backends
 
 
 class Command(BaseCommand):
@@ -58,13 +48,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--uniformity-picks", type=int, default=100_000, help="Picks for the chi-square."
         )
-        parser.add_argument(
-            "--backends",
-            type=_backends,
-            help="sqlite and/or postgresql, comma-separated (default: SQLite, and PostgreSQL "
-            "if it is reachable; one named here must be).",
-        )
-        parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+        add_backend_arguments(parser)
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(
@@ -83,7 +67,7 @@ class Command(BaseCommand):
             raise CommandError("every number of picks must be at least 1")
         self.started = time.monotonic()
         reports = run_benchmark(
-            backends=self._backends(backends, postgres_url),
+            backends=backends_to_run(backends, postgres_url, say=self.stdout.write),
             postgres_url=postgres_url,
             sizes=sizes,
             picks=picks,
@@ -114,17 +98,6 @@ class Command(BaseCommand):
                 f"moments with gaps: chi-square {result.statistic:.1f}, p = {result.p_value:.3f} "
                 f"(target p > {TARGET_P_VALUE:g})  {self._verdict(result.passed)}"
             )
-
-    def _backends(self, backends: tuple[str, ...] | None, postgres_url: str) -> tuple[str, ...]:
-        if backends is not None and "postgresql" not in backends:
-            return backends
-        if postgres_reachable(postgres_url):
-            return backends or tuple(BACKENDS)
-        unreachable = f"PostgreSQL is not reachable at {postgres_location(postgres_url)}"
-        if backends is not None:
-            raise CommandError(unreachable)
-        self.stdout.write(f"{unreachable}: SQLite only.")
-        return ("sqlite",)
 
     def _progress(self, line: str) -> None:
         self.stdout.write(f"{time.monotonic() - self.started:6.1f} s  {line}")

@@ -8,13 +8,8 @@ from argparse import ArgumentParser, ArgumentTypeError
 
 from django.core.management.base import BaseCommand, CommandError
 
-from benchmarks.dream_pick import (
-    BACKENDS,
-    DEFAULT_POSTGRES_URL,
-    GAP_STRETCH,
-    postgres_location,
-    postgres_reachable,
-)
+from benchmarks.dream_pick import GAP_STRETCH
+from benchmarks.management.backends import add_backend_arguments, backends_to_run
 from benchmarks.pages import DEFAULT_REQUESTS, DEFAULT_ROWS, TARGET_MEDIAN_MS, run_benchmark
 
 
@@ -26,13 +21,6 @@ def _rows(text: str) -> int:
     if rows < GAP_STRETCH:
         raise ArgumentTypeError(f"at least {GAP_STRETCH} moments")
     return rows
-
-
-def _backends(text: str) -> tuple[str, ...]:
-    backends = tuple(text.split(","))
-    if unknown := set(backends) - BACKENDS.keys():
-        raise ArgumentTypeError(f"unknown backend {sorted(unknown)}: choose from {list(BACKENDS)}")
-    return backends
 
 
 class Command(BaseCommand):
@@ -58,13 +46,7 @@ class Command(BaseCommand):
             help="Timed requests per page (a twentieth of them for the text searches; a page "
             "slower than a minute in all stops after 10).",
         )
-        parser.add_argument(
-            "--backends",
-            type=_backends,
-            help="sqlite and/or postgresql, comma-separated (default: SQLite, and PostgreSQL "
-            "if it is reachable; one named here must be).",
-        )
-        parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+        add_backend_arguments(parser)
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(
@@ -81,7 +63,7 @@ class Command(BaseCommand):
             raise CommandError("--requests must be at least 1")
         self.started = time.monotonic()
         reports = run_benchmark(
-            backends=self._backends(backends, postgres_url),
+            backends=backends_to_run(backends, postgres_url, say=self.stdout.write),
             postgres_url=postgres_url,
             rows=rows,
             requests=requests,
@@ -127,17 +109,6 @@ class Command(BaseCommand):
             f"Load average at the end: {load} on {os.cpu_count()} CPUs (other work on the "
             "machine lengthens every figure)."
         )
-
-    def _backends(self, backends: tuple[str, ...] | None, postgres_url: str) -> tuple[str, ...]:
-        if backends is not None and "postgresql" not in backends:
-            return backends
-        if postgres_reachable(postgres_url):
-            return backends or tuple(BACKENDS)
-        unreachable = f"PostgreSQL is not reachable at {postgres_location(postgres_url)}"
-        if backends is not None:
-            raise CommandError(unreachable)
-        self.stdout.write(f"{unreachable}: SQLite only.")
-        return ("sqlite",)
 
     def _progress(self, line: str) -> None:
         self.stdout.write(f"{time.monotonic() - self.started:6.1f} s  {line}")
