@@ -6,8 +6,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dreams.models import Trigger
+from dreams.pages.wording import duration_copy, engine_label
 from dreams.selectors import dream_pages
-from engines.registry import engine_spec
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # A keyset cursor is a dream's sequence: digits, and no more than the database holds.
@@ -43,23 +43,6 @@ def dream_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def duration_copy(duration_ms: int | None) -> str:
-    """A run's duration as people say it: "850 ms", "4.2 s", "3 min 5 s"."""
-    if duration_ms is None:
-        return ""
-    if duration_ms < 1_000:
-        return f"{duration_ms} ms"
-    if duration_ms < 60_000:
-        return f"{duration_ms / 1_000:.1f} s"
-    minutes, seconds = divmod(round(duration_ms / 1_000), 60)
-    return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
-
-
-def _engine_label(engine_id: str) -> str:
-    spec = engine_spec(engine_id)
-    return spec.label if spec else engine_id
-
-
 def dream_page(request: HttpRequest, pk: int) -> HttpResponse:
     page = dream_pages.dream_page(pk)
     if page is None:
@@ -76,7 +59,7 @@ def dream_page(request: HttpRequest, pk: int) -> HttpResponse:
             "dream": page,
             "review": page.review,
             "paragraphs": paragraphs,
-            "engine_label": _engine_label(page.review.engine),
+            "engine_label": engine_label(page.review.engine),
             "run_trigger": TRIGGER_COPY.get(page.run.trigger, "") if page.run else "",
             "run_duration": duration_copy(page.run.duration_ms) if page.run else "",
         },

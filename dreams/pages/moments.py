@@ -6,13 +6,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dreams.models import MomentKind, PerceptKind
-from dreams.plots.svg import MILD_BAND, NEUTRAL_BAND, signed
+from dreams.pages.wording import duration_copy, engine_label
+from dreams.plots.svg import reading_degrees, signed
 from dreams.selectors.moment_page import moment_page as moment_page_data
-from engines.registry import engine_spec
 
-# The engine name the demo seed writes (dreams.services.seeding.SEED_ENGINE; pages do not
-# import services).
-SEED_ENGINE = "seed"
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 # What each kind of moment is, as a person would say it.
@@ -30,37 +27,9 @@ KIND_COPY: dict[str, tuple[str, str]] = {
 PERCEPT_WORDS: dict[str, str] = {PerceptKind.VISUAL: "Seen", PerceptKind.AUDIO: "Heard"}
 
 
-def _degree(value: float, low: str, high: str) -> str:
-    # The plots' bands: near the centre a reading is neither, then "mildly" so.
-    if abs(value) < NEUTRAL_BAND:
-        return ""
-    word = high if value > 0 else low
-    return f"mildly {word}" if abs(value) < MILD_BAND else word
-
-
 def reading_words(valence: float, arousal: float) -> str:
     """An emotional reading in words: "pleasant, mildly calm"; "neutral" at the centre."""
-    words = [_degree(valence, "unpleasant", "pleasant"), _degree(arousal, "calm", "excited")]
-    return ", ".join(word for word in words if word) or "neutral"
-
-
-def engine_label(engine_id: str) -> str:
-    if engine_id == SEED_ENGINE:
-        return "Demo seed"
-    spec = engine_spec(engine_id)
-    return spec.label if spec else engine_id
-
-
-def thinking_time(processing_ms: int | None) -> str:
-    """How long the engine took: "850 ms", "4.2 s", "2 min 5 s"."""
-    if processing_ms is None:
-        return ""
-    if processing_ms < 1_000:
-        return f"{processing_ms} ms"
-    if processing_ms < 60_000:
-        return f"{processing_ms / 1_000:.1f} s"
-    minutes, seconds = divmod(round(processing_ms / 1_000), 60)
-    return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
+    return ", ".join(word for word in reading_degrees(valence, arousal) if word) or "neutral"
 
 
 def moment_page(request: HttpRequest, pk: int) -> HttpResponse:
@@ -78,7 +47,7 @@ def moment_page(request: HttpRequest, pk: int) -> HttpResponse:
             "kind_word": kind,
             "kind_note": kind_note,
             "engine_label": engine_label(moment.engine),
-            "thinking_time": thinking_time(moment.processing_ms),
+            "thinking_time": duration_copy(moment.processing_ms),
             "reading": reading_words(moment.valence, moment.arousal),
             "valence": signed(moment.valence),
             "arousal": signed(moment.arousal),

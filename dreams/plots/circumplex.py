@@ -13,6 +13,7 @@ from dreams.plots.svg import (
     Plot,
     colour,
     element,
+    nothing_drawn,
     reading_words,
     svg_root,
     tooltip,
@@ -63,14 +64,8 @@ def circumplex_plot(
     is on top. `more` is where to read them one by one (the history)."""
     label = f"The circumplex: {covers} by valence and arousal"
     if not readings:
-        return Plot(
-            kind="circumplex",
-            title="Moments on the circumplex",
-            label=label,
-            svg="",
-            count=0,
-            summary="",
-            empty=empty,
+        return nothing_drawn(
+            kind="circumplex", title="Moments on the circumplex", label=label, empty=empty
         )
     focusable = len(readings) <= FOCUSABLE_POINTS
     body = [_frame(small=False)]

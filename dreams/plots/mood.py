@@ -13,6 +13,7 @@ from dreams.plots.svg import (
     element,
     esc,
     isolate,
+    nothing_drawn,
     num,
     plural,
     reading_words,
@@ -63,13 +64,10 @@ def mood_plot(
     """`covers` says which moments these are ("the last 300 moments")."""
     ordered = sorted(points, key=lambda point: point.at)
     if not ordered:
-        return Plot(
+        return nothing_drawn(
             kind="mood",
             title="Mood over time",
             label=f"Mood over {covers}: no moments yet",
-            svg="",
-            count=0,
-            summary="",
             empty=empty,
         )
     start, end = ordered[0].at, ordered[-1].at

@@ -70,16 +70,23 @@ def signed(value: float) -> str:
 
 def _degree(value: float, low: str, high: str) -> str:
     if abs(value) < NEUTRAL_BAND:
-        return "neutral"
+        return ""
     word = high if value > 0 else low
     return f"mildly {word}" if abs(value) < MILD_BAND else word
 
 
+def reading_degrees(valence: float, arousal: float) -> tuple[str, str]:
+    """How far a reading leans on each axis: ("pleasant", "mildly calm"); "" for an axis
+    near its centre."""
+    return _degree(valence, "unpleasant", "pleasant"), _degree(arousal, "calm", "excited")
+
+
 def reading_words(valence: float, arousal: float) -> str:
     """ "valence +0.60 (pleasant), arousal -0.20 (mildly calm)", with a minus sign."""
+    valence_word, arousal_word = reading_degrees(valence, arousal)
     return (
-        f"valence {signed(valence)} ({_degree(valence, 'unpleasant', 'pleasant')}), "
-        f"arousal {signed(arousal)} ({_degree(arousal, 'calm', 'excited')})"
+        f"valence {signed(valence)} ({valence_word or 'neutral'}), "
+        f"arousal {signed(arousal)} ({arousal_word or 'neutral'})"
     )
 
 
@@ -164,6 +171,11 @@ class Plot:
     # Said before the links ("Dreams in this time:").
     links_label: str = ""
     variant: str = ""
+
+
+def nothing_drawn(*, kind: str, title: str, label: str, empty: str) -> Plot:
+    """A plot with nothing to draw: the page says `empty` in its place."""
+    return Plot(kind=kind, title=title, label=label, svg="", count=0, summary="", empty=empty)
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:

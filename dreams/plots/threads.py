@@ -12,6 +12,7 @@ from dreams.plots.svg import (
     element,
     esc,
     isolate,
+    nothing_drawn,
     plural,
     svg_root,
     text_direction,
@@ -74,15 +75,7 @@ def thread_timeline(
     drawn = [row for row in rows if any(a.sequence in index for a in row.appearances)]
     label = f"Continuity threads across {covers}"
     if not drawn:
-        return Plot(
-            kind="threads",
-            title="Continuity threads",
-            label=label,
-            svg="",
-            count=0,
-            summary="",
-            empty=empty,
-        )
+        return nothing_drawn(kind="threads", title="Continuity threads", label=label, empty=empty)
     x = Linear((0.0, float(max(len(columns) - 1, 0))), (LEFT, RIGHT))
     height = TOP + ROW * len(drawn) + AXIS
     titles = {dream.sequence: dream.title for dream in columns}

@@ -14,7 +14,7 @@
 the drawing is dreams.plots'.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,14 +115,17 @@ def _moment_page_pattern() -> str:
     return reverse("moment-page", args=[1]).rsplit("1/", 1)[0]
 
 
-def _readings(moments: Iterable[MindMoment]) -> list[Reading]:
+def _readings(
+    moments: Iterable[MindMoment], label: Callable[[MindMoment], str] = moment_label
+) -> list[Reading]:
+    """The moments as dots linking to their pages, each named by `label`."""
     pattern = _moment_page_pattern()
     return [
         Reading(
             valence=moment.valence,
             arousal=moment.arousal,
             colour=moment.colour,
-            label=moment_label(moment),
+            label=label(moment),
             href=f"{pattern}{moment.pk}/",
         )
         for moment in moments
@@ -168,17 +171,7 @@ def theme_circumplex(
     else:
         cited = [c.moment for theme in themes for c in (*theme.shown, *theme.rest) if c.moment]
         moments = list({moment.pk: moment for moment in cited}.values())
-    pattern = _moment_page_pattern()
-    readings = [
-        Reading(
-            valence=moment.valence,
-            arousal=moment.arousal,
-            colour=moment.colour,
-            label=_cited_label(moment),
-            href=f"{pattern}{moment.pk}/",
-        )
-        for moment in moments
-    ]
+    readings = _readings(moments, label=_cited_label)
     covers = "the moment this dream's themes cite"
     if len(moments) != 1:
         covers = f"the {len(moments)} moments this dream's themes cite"
@@ -199,10 +192,7 @@ def thread_timeline(review: DreamReview | None = None) -> dict[str, Any]:
         empty = "This dream named no continuity threads."
     else:
         covers = latest_covers(len(sequences), plot_data.TIMELINE_DREAMS, "dream")
-        empty = (
-            "No continuity threads yet. When dreams return to a concern, it is drawn here "
-            "from dream to dream."
-        )
+        empty = threads.EMPTY_COPY
     plot = threads.thread_timeline(
         data.rows,
         dreams=data.dreams,
