@@ -37,6 +37,7 @@ from dreams.services.dream_runs import dream_run_queue
 from dreams.services.dream_settings import dream_settings_update, loop_timing_update
 from dreams.services.seeding import SEED_ENGINE
 from dreams.sigil_links import sigil_image_urls
+from dreams.templatetags.engine_names import engine_label
 from dreamsite.admin import ControlledAdminMixin, GuardedModelAdmin
 from engines.registry import ENGINES
 
@@ -61,7 +62,8 @@ def run_dream_now(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: 
     if run.status == RunStatus.QUEUED:
         modeladmin.message_user(
             request,
-            f"Dream run {run.pk} is queued; the conductor dreams it with {run.engine}.",
+            f"Dream run {run.pk} is queued; the conductor dreams it with "
+            f"{engine_label(run.engine)}.",
             messages.SUCCESS,
         )
     else:
@@ -81,6 +83,11 @@ class ReadOnlyHistoryAdmin(GuardedModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
+    @admin.display(description="Engine", ordering="engine")
+    def engine_name(self, row: MindMoment | DreamRun | DreamReview) -> str:
+        """The engine as the pages name it ("Offline (built in)"), not its stored id."""
+        return engine_label(row.engine) or "-"
+
 
 class EngineFilter(admin.SimpleListFilter):
     """Engines from the registry: asking the table for its distinct engines would scan
@@ -90,7 +97,8 @@ class EngineFilter(admin.SimpleListFilter):
     parameter_name = "engine"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [(spec.id.value, spec.label) for spec in ENGINES] + [(SEED_ENGINE, "Demo seed")]
+        engines = [(spec.id.value, spec.label) for spec in ENGINES]
+        return [*engines, (SEED_ENGINE, engine_label(SEED_ENGINE))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         return queryset.filter(engine=self.value()) if self.value() else queryset
@@ -119,7 +127,7 @@ class MindMomentAdmin(ReadOnlyHistoryAdmin):
         "cycle",
         "kind",
         "phrase",
-        "engine",
+        "engine_name",
         "valence",
         "arousal",
         "colour_swatch",
@@ -154,7 +162,7 @@ class MindMomentAdmin(ReadOnlyHistoryAdmin):
                     "percepts_read",
                     "prior_moment_links",
                     "session",
-                    "engine",
+                    "engine_name",
                     "processing_ms",
                 ]
             },
@@ -169,6 +177,7 @@ class MindMomentAdmin(ReadOnlyHistoryAdmin):
         "sigil_source",
         "percepts_read",
         "prior_moment_links",
+        "engine_name",
     ]
 
     def view_on_site(self, moment: MindMoment) -> str:
@@ -310,26 +319,26 @@ class DreamRunAdmin(ReadOnlyHistoryAdmin):
         "trigger",
         "status",
         "reason",
-        "engine",
+        "engine_name",
         "material_count",
         "duration_ms",
         "dry_run",
         "review",
     ]
-    list_filter = ["status", "trigger", "engine", "reason", "dry_run"]
+    list_filter = ["status", "trigger", EngineFilter, "reason", "dry_run"]
     list_select_related = ["review"]
     actions = [run_dream_now]
     fieldsets = [
         (None, {"fields": ["status", "reason", "detail", "stage", "review"]}),
         ("Asked by", {"fields": ["trigger", "force", "dry_run"]}),
-        ("Engine", {"fields": ["engine", "model", "material_count"]}),
+        ("Engine", {"fields": ["engine_name", "model", "material_count"]}),
         ("Notes", {"fields": ["warnings_list", "outcome_list"]}),
         (
             "Timing",
             {"fields": ["started_at", "finished_at", "duration_ms", "holder", "lease_expires_at"]},
         ),
     ]
-    readonly_fields = ["warnings_list", "outcome_list"]
+    readonly_fields = ["warnings_list", "outcome_list", "engine_name"]
 
     @admin.display(description="Warnings")
     def warnings_list(self, run: DreamRun) -> SafeString:
@@ -344,9 +353,9 @@ class DreamRunAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(DreamReview)
 class DreamReviewAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["sequence", "review_title", "engine", "material_count", "created_at"]
+    list_display = ["sequence", "review_title", "engine_name", "material_count", "created_at"]
     list_display_links = ["sequence", "review_title"]
-    list_filter = ["engine", "created_at"]
+    list_filter = [EngineFilter, "created_at"]
     search_fields = ["title", "narrative"]
     list_select_related = ["moment"]
     fields = readonly_fields = (
@@ -356,7 +365,7 @@ class DreamReviewAdmin(ReadOnlyHistoryAdmin):
         "review_narrative",
         "themes_with_moments",
         "threads_read",
-        "engine",
+        "engine_name",
         "model",
         "material_count",
         "material_through_cycle",

@@ -72,7 +72,7 @@ def test_run_dream_now_action_uses_the_run_service(staff_client, setup_done):
         {"action": "run_dream_now", "_selected_action": [settings_row.pk]},
         follow=True,
     )
-    assert "is queued; the conductor dreams it with offline" in response.content.decode()
+    assert "is queued; the conductor dreams it with Offline (built in)" in response.content.decode()
     run = DreamRun.objects.get()
     assert (run.trigger, run.status) == ("admin", RunStatus.QUEUED)
     call_command("run_dream", stdout=io.StringIO())  # a worker takes the queued run

@@ -285,6 +285,20 @@ def test_a_run_without_outcome_says_why(staff_client):
     assert "Nothing kept: only a dry run keeps what it would have written." in text
 
 
+def test_the_engine_reads_as_the_pages_name_it_in_lists_and_detail_pages(staff_client, dreamt):
+    run = DreamRun.objects.get(review=dreamt)
+    moment = MindMoment.objects.exclude(engine="").filter(engine="offline").first()
+    assert moment is not None
+    for obj in (dreamt, run, moment):
+        text = content_text(change_page(staff_client, obj))
+        assert "Engine: Offline (built in)" in text, obj
+    for listing in ("dreamreview", "dreamrun", "mindmoment"):
+        html = admin_page(staff_client, f"/admin/dreams/{listing}/")
+        cells = re.findall(r'<td class="field-engine_name">([^<]*)</td>', html)
+        assert cells and "offline" not in cells, listing
+        assert "Offline (built in)" in cells, listing
+
+
 def test_no_detail_page_shows_json_where_data_belongs(staff_client, dreamt):
     engine_select(engine="offline", source=SelectionSource.CLI)
     objects: list[object] = [

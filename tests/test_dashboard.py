@@ -341,3 +341,16 @@ def test_the_page_carries_no_secret_env_value_or_path(staff_client, setup_done, 
     assert "10.1.2.3" not in html
     assert str(django_settings.BASE_DIR) not in html
     assert django_settings.SECRET_KEY not in html
+
+
+def test_the_latest_dream_and_the_run_history_name_the_engine_as_the_pages_do(client):
+    make_review(cited=[make_moment()])
+    make_run(status=RunStatus.WRITTEN, reason="")
+    make_run(status=RunStatus.WRITTEN, reason="", engine="retired-engine")
+    html = page(client)
+    latest = html.split('id="latest-dream"', 1)[1].split("</section>", 1)[0]
+    assert re.search(r"Dream 1 · Offline \(built in\) · <time", latest)
+    engines = re.findall(r'<td data-label="Engine">([^<]*)</td>', html)
+    # An engine no longer in the registry keeps the name it was stored with.
+    assert sorted(engines) == ["Offline (built in)", "retired-engine"]
+    assert "· offline ·" not in html

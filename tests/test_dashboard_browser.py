@@ -65,7 +65,7 @@ def test_engine_selected_on_the_dashboard_is_used_by_the_next_run(
         page.click("#generate-dream")
         expect(page.locator(".review-title")).to_be_visible()
         assert [run["engine"] for run in dashboard_runs(page, site)] == ["offline"]
-        expect(page.locator(".runs tbody tr").first).to_contain_text("offline")
+        expect(page.locator(".runs tbody tr").first).to_contain_text("Offline (built in)")
         assert not any(request.method == "POST" for request in stub.requests)
 
 

@@ -247,6 +247,21 @@ def test_a_dream_links_to_the_dreams_before_and_after_it(client):
     assert 'rel="prev"' not in oldest and f'href="/dreams/{middle.pk}/"' in oldest
 
 
+def test_a_lone_dream_ends_without_an_empty_pager(client):
+    only = make_review(1)
+    html = get(client, f"/dreams/{only.pk}/")
+    assert "dream-pager" not in html.split("<article", 1)[1]
+
+
+def test_theme_names_are_headings_over_their_summaries(client):
+    review = make_review(
+        1, themes=[{"name": "water", "summary": "It kept coming.", "moment_ids": []}]
+    )
+    html = get(client, f"/dreams/{review.pk}/")
+    assert '<h3 dir="auto">water</h3>' in html
+    assert '<p dir="auto">It kept coming.</p>' in html
+
+
 def test_a_missing_dream_is_the_sites_404_page(client):
     html = get(client, "/dreams/424242/", status=404)
     assert "Nothing lives at this address" in html

@@ -329,4 +329,26 @@ def test_anyone_can_read_the_history_and_the_pictures_have_their_place(client):
     make_moment(cycle=1, with_sigil=False)
     page = history(client)
     assert '<section class="history-pictures"' in page
+    # After the grid: on a phone the sigils come before the pictures of them.
+    assert page.index('class="moment-grid history-grid"') < page.index('class="history-pictures"')
+
+
+def filters_box(page: str) -> str:
+    return re.search(r"<details [^>]*data-filters-box[^>]*>", page).group(0)
+
+
+def test_the_filters_fold_on_a_phone_only_while_none_is_set(client):
+    make_moment(cycle=1, with_sigil=False)
+    unfiltered = filters_box(history(client))
+    # Open as served (a desktop, or no script); the script folds it on a phone.
+    assert " open" in unfiltered and "data-fold-on-phone" in unfiltered
+    for query in ("kind=live", "valence_min=0.5", "valence_min=7"):
+        box = filters_box(history(client, query, status=400 if "7" in query else 200))
+        assert " open" in box and "data-fold-on-phone" not in box, query
+
+
+def test_the_region_help_writes_negative_numbers_with_a_minus_sign(client):
+    page = history(client)
+    assert "unpleasant (\u22121) to pleasant (+1)" in page
+    assert "(-1)" not in page
     assert "<title>History of moments · Dreams</title>" in page

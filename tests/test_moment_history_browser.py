@@ -103,8 +103,18 @@ def test_on_a_phone_the_history_fits_the_width(live_site: LiveSite, chromium: Br
     page = context.new_page()
     try:
         page.goto(f"{live_site.url}/moments/")
+        # The filters are folded while none is set: the sigils come first.
+        expect(page.locator("[data-filters-box]")).not_to_have_attribute("open", "")
+        first_card = page.locator(".history-card").first
+        expect(first_card).to_be_visible()
+        top = first_card.bounding_box()
+        assert top is not None and top["y"] < 600, top
+        pictures = page.locator(".history-pictures").bounding_box()
+        assert pictures is not None and pictures["y"] > top["y"]
+        page.click(".history-filters-summary")
         expect(page.locator("[data-pad-surface]")).to_be_visible()
-        expect(page.locator(".history-card").first).to_be_visible()
+        pad = page.locator("[data-pad-surface]").bounding_box()
+        assert pad is not None and pad["width"] >= 240  # large enough for a finger
         overflow = page.evaluate(
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
@@ -114,5 +124,8 @@ def test_on_a_phone_the_history_fits_the_width(live_site: LiveSite, chromium: Br
             page.locator(".history-card").nth(index).bounding_box() for index in (0, 1)
         )
         assert first and second and first["y"] == second["y"]
+        # With a filter set, the filters stay open to show it.
+        page.goto(f"{live_site.url}/moments/?kind=seed")
+        expect(page.locator("[data-filters-box]")).to_have_attribute("open", "")
     finally:
         context.close()

@@ -64,6 +64,9 @@ def test_the_page_shows_the_phrase_text_kind_time_engine_and_reading(client):
     html = page(client, moment)
     assert "<title>the kettle&#x27;s patience · Dreams</title>" in html
     assert re.search(r'<h1 dir="auto">the kettle&#x27;s patience</h1>', html)
+    # Said once, as the heading: not again as a caption under the sigil.
+    assert html.count(">the kettle&#x27;s patience<") == 1
+    assert "<figcaption" not in html
     assert "Steam rises and nobody is in a hurry." in html
     assert "Waking moment" in html
     assert f'<time datetime="{moment.created_at.isoformat()}"' in html

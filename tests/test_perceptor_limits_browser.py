@@ -1,6 +1,8 @@
 """The perceptor in a real browser: the text's counter and limit, what a refusal says, and
 where the moments a percept leads to arrive, at desktop and phone widths."""
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -90,6 +92,12 @@ def test_the_new_moment_arrives_where_the_page_says(
     page.click("[data-send]")
     moment = page.locator(".moment-entry.is-own").first
     expect(moment).to_be_visible(timeout=20_000)
+    # It links to its own page, and its time reads as the site's other times do ("13:06").
+    moment_id = moment.get_attribute("data-moment-id")
+    expect(moment.locator("a[data-moment-link]")).to_have_attribute(
+        "href", f"/moments/{moment_id}/"
+    )
+    expect(moment.locator("[data-moment-meta]")).to_have_text(re.compile(r" · \d{2}:\d{2}( · |$)"))
     form = page.locator("[data-percept-form]").bounding_box()
     arrived = moment.bounding_box()
     sent = page.locator(".sent-panel").bounding_box()

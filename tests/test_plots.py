@@ -134,6 +134,27 @@ def test_the_mood_plot_draws_one_mark_per_moment_given(count):
     assert len(marks(parse(plot.svg))) == count
 
 
+def test_many_moments_are_small_points_on_faint_lines_under_a_moving_average():
+    plot = mood_plot(points(300), covers="the last 300 moments")
+    root = parse(plot.svg)
+    window = mood.average_window(300)
+    assert window % 2 == 1 and window > 1
+    trends = with_class(root, "trend")
+    assert [t.get("class") for t in trends] == ["trend trend-valence", "trend trend-arousal"]
+    assert all(len(t.get("points").split()) == 300 for t in trends)
+    lines = [el for el in with_class(root, "line") if el.tag == f"{SVG}polyline"]
+    assert len(lines) == 2 and all("line-faint" in line.get("class") for line in lines)
+    assert len(marks(root)) == 300  # the averages are not marks
+    assert f"average of each {window} moments" in plot.summary
+
+    few = parse(mood_plot(points(10), covers="these").svg)
+    assert with_class(few, "trend") == []
+
+
+def test_the_moving_average_is_centred_and_narrower_at_the_ends():
+    assert mood.moving_average([0.0, 0.0, 3.0, 0.0, 0.0], 3) == [0.0, 1.0, 1.0, 1.0, 0.0]
+
+
 def test_with_no_moments_the_mood_plot_says_so_instead_of_drawing():
     plot = mood_plot([], covers="the last 300 moments")
     assert (plot.svg, plot.count) == ("", 0)
@@ -202,9 +223,36 @@ def test_a_pleasant_excited_moment_is_in_the_top_right_quadrant():
     centre_x, centre_y = circumplex.x(0.0), circumplex.y(0.0)
     assert float(top_right.get("cx")) > centre_x and float(top_right.get("cy")) < centre_y
     assert float(bottom_left.get("cx")) < centre_x and float(bottom_left.get("cy")) > centre_y
-    assert (
-        float(top_right.get("cx")) == circumplex.X1 and float(top_right.get("cy")) == circumplex.Y0
-    )
+
+
+@pytest.mark.parametrize("small", [False, True])
+def test_dots_at_the_edges_of_the_circumplex_are_drawn_whole_inside_its_frame(small):
+    corners = [(1.0, 1.0), (-1.0, -1.0), (1.0, -1.0), (-1.0, 1.0)]
+    if small:
+        drawn = [circumplex_reading(Reading(v, a, "#dbc865", "this")) for v, a in corners]
+    else:
+        drawn = [circumplex_plot(readings(*corners), covers="these")]
+    circles = [m.find(f"{SVG}circle") for plot in drawn for m in marks(parse(plot.svg))]
+    assert len(circles) == 4
+    for circle in circles:
+        cx, cy, r = (float(circle.get(name)) for name in ("cx", "cy", "r"))
+        assert circumplex.X0 < cx - r < cx + r < circumplex.X1
+        assert circumplex.Y0 < cy - r < cy + r < circumplex.Y1
+
+
+def test_the_quadrant_words_are_drawn_over_the_dots_on_a_plate():
+    root = parse(circumplex_plot(readings((0.9, 0.9)), covers="these").svg)
+    order = [el.get("class") for el in root.iter() if el.get("class") in ("mark", "quadrants")]
+    assert order == ["mark", "quadrants"]
+    (quadrants,) = with_class(root, "quadrants")
+    assert len(with_class(quadrants, "quadrant-plate")) == 4
+    # The small circumplex's one reading is what it shows: over the words.
+    small = parse(circumplex_reading(Reading(-0.9, 0.9, "#dbc865", "this")).svg)
+    layers = [(el.get("class") or "").split()[:1] for el in small.iter()]
+    assert [name for (name,) in filter(None, layers) if name in ("mark", "quadrants")] == [
+        "quadrants",
+        "mark",
+    ]
 
 
 def test_the_circumplex_names_its_quadrants_and_axes():
@@ -305,6 +353,22 @@ def test_a_right_to_left_thread_name_reads_right_to_left():
     # The name decides its own direction; its row's head (name, then status word) follows it.
     assert {n.get("dir") for n in with_class(root, "timeline-name")} == {"auto"}
     assert [head.get("dir") for head in with_class(root, "timeline-head")] == ["rtl", "ltr"]
+
+
+@pytest.mark.parametrize(
+    ("statuses", "said"),
+    [
+        (["new"] * 5, "5 threads across these dreams. All 5 are new."),
+        (["recurring"], "1 thread across these dreams. It is recurring."),
+        (["new", "new", "new", "recurring", "faded"], "3 are new, 1 recurring and 1 faded."),
+        (["new", "recurring", "recurring"], "1 is new and 2 recurring."),
+    ],
+)
+def test_the_timeline_says_where_its_threads_stand_in_plain_words(statuses, said):
+    rows = [row(f"thread {index}", status, 1) for index, status in enumerate(statuses)]
+    summary = thread_timeline(rows, dreams=columns(1), covers="these dreams").summary
+    assert summary.endswith(said)
+    assert "now" not in summary
 
 
 def test_with_no_threads_the_timeline_says_so():
@@ -549,8 +613,13 @@ def test_a_dream_page_draws_its_threads_and_the_moments_its_themes_cite(client):
         ],
     )
     html = client.get(f"/dreams/{review.pk}/").content.decode()
+    # The timeline sits under the threads' own heading, without a title of its own.
+    section = html.split('<section class="dream-section dream-threads"')[1].split("</section>")[0]
+    threads_drawn = figures(section)["threads"]
+    assert threads_drawn["count"] == threads_drawn["marks"] == 3
+    assert len(with_class(threads_drawn["svg"], "timeline-row")) == 2
+    assert "plot-title" not in threads_drawn["html"]
+    assert html.count(">Continuity threads<") == 1  # one visible title: the heading
     drawn = figures(html.split('<section class="dream-pictures"')[1].split("</section>")[0])
-    assert drawn["threads"]["count"] == drawn["threads"]["marks"] == 3
-    assert len(with_class(drawn["threads"]["svg"], "timeline-row")) == 2
     # Each cited moment that is still kept, once, however many themes cite it.
     assert drawn["circumplex"]["count"] == drawn["circumplex"]["marks"] == 4

@@ -6,8 +6,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dreams.models import Trigger
-from dreams.pages.wording import duration_copy, engine_label
+from dreams.pages.wording import duration_copy
 from dreams.selectors import dream_pages
+from dreams.templatetags.engine_names import engine_label
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # A keyset cursor is a dream's sequence: digits, and no more than the database holds.

@@ -6,9 +6,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dreams.models import MomentKind, PerceptKind
-from dreams.pages.wording import duration_copy, engine_label
+from dreams.pages.wording import duration_copy
 from dreams.plots.svg import reading_degrees, signed
 from dreams.selectors.moment_page import moment_page as moment_page_data
+from dreams.templatetags.engine_names import engine_label
 
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 

@@ -1,17 +1,5 @@
-"""How the pages say the things they share: an engine's name, how long a step took."""
-
-from engines.registry import engine_spec
-
-# The engine name the demo seed writes (dreams.services.seeding.SEED_ENGINE; pages do not
-# import services).
-SEED_ENGINE = "seed"
-
-
-def engine_label(engine_id: str) -> str:
-    if engine_id == SEED_ENGINE:
-        return "Demo seed"
-    spec = engine_spec(engine_id)
-    return spec.label if spec else engine_id
+"""How the pages say the things they share: how long a step took. (An engine's name is
+said everywhere, the dashboard and the admin too, by dreams.templatetags.engine_names.)"""
 
 
 def duration_copy(duration_ms: int | None) -> str:

@@ -23,6 +23,9 @@ SIZE = 240.0
 # The square: from (X0, Y0) to (X1, Y1); room on the left and below for the axis words,
 # and around it for the dots at its edges.
 X0, X1, Y0, Y1 = 30.0, 230.0, 10.0, 210.0
+# Room inside the square around the readings of +-1, so that a dot there (the small
+# circumplex's is the largest) is drawn whole, inside the frame.
+INNER = 12.0
 # Up to this many dots are links a keyboard reaches; beyond it they are for the pointer
 # only (the figure links to the history, where the same moments can be walked through).
 FOCUSABLE_POINTS = 30
@@ -49,8 +52,8 @@ class Reading:
     href: str | None = None
 
 
-x = Linear((-1.0, 1.0), (X0, X1))
-y = Linear((-1.0, 1.0), (Y1, Y0))
+x = Linear((-1.0, 1.0), (X0 + INNER, X1 - INNER))
+y = Linear((-1.0, 1.0), (Y1 - INNER, Y0 + INNER))
 
 
 def circumplex_plot(
@@ -100,11 +103,12 @@ def circumplex_reading(reading: Reading) -> Plot:
     guides = element("line", x1=cx, x2=cx, y1=Y1, y2=cy, class_="guide") + element(
         "line", x1=X0, x2=cx, y1=cy, y2=cy, class_="guide"
     )
+    # The one dot is what the picture is for: drawn over the quadrant words.
     body = (
         _frame(small=True)
+        + _quadrant_words(small=True)
         + guides
         + _dot(reading, radius=9.0, focusable=False)
-        + _quadrant_words(small=True)
     )
     return Plot(
         kind="circumplex",
@@ -171,20 +175,34 @@ def _frame(*, small: bool) -> str:
     return element("g", "".join(parts), class_="circumplex-frame" + (" small" if small else ""))
 
 
+# The quadrant words' size (plots.css) and about how wide a letter of it is, in the SVG's units.
+QUADRANT_FONT = {False: 11.0, True: 15.0}
+LETTER_WIDTH = 0.62
+
+
 def _quadrant_words(*, small: bool) -> str:
-    """Drawn over the dots (with a halo), so a crowded quadrant keeps its name."""
-    inset = 8.0
-    words = [
-        element(
+    """Each on a plate of the frame's colour: drawn over the many dots of the large
+    circumplex, so a crowded quadrant keeps its name readable."""
+    font = QUADRANT_FONT[small]
+    inset, pad = 4.0, 3.0
+    words = []
+    for valence_sign, arousal_sign, word in QUADRANTS:
+        width = len(word) * font * LETTER_WIDTH + 2 * pad
+        height = font + 2 * pad
+        left = X1 - inset - width if valence_sign > 0 else X0 + inset
+        top = Y0 + inset if arousal_sign > 0 else Y1 - inset - height
+        plate = element(
+            "rect", x=left, y=top, width=width, height=height, rx=3.0, class_="quadrant-plate"
+        )
+        text = element(
             "text",
             word,
-            x=X1 - inset if valence_sign > 0 else X0 + inset,
-            y=Y0 + inset + 10 if arousal_sign > 0 else Y1 - inset,
-            text_anchor="end" if valence_sign > 0 else "start",
+            x=left + width / 2,
+            y=top + pad + font * 0.8,
+            text_anchor="middle",
             class_="quadrant",
         )
-        for valence_sign, arousal_sign, word in QUADRANTS
-    ]
+        words.append(plate + text)
     return element("g", "".join(words), class_="quadrants" + (" small" if small else ""))
 
 

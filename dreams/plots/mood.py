@@ -1,5 +1,6 @@
 """The mood over time: each moment's valence and arousal as two lines over time, with the
-dreams written meanwhile as vertical marks."""
+dreams written meanwhile as vertical marks. Many moments are drawn as small points on faint
+lines, with a moving average over them that the eye can follow."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,11 +25,14 @@ from dreams.plots.svg import (
     when,
 )
 
-WIDTH, HEIGHT = 320.0, 190.0
+WIDTH, HEIGHT = 320.0, 230.0
 LEFT, RIGHT, TOP, BOTTOM = 26.0, 8.0, 34.0, 24.0
 LEGEND_Y = 13.0
-# Points are drawn larger when there are few of them.
+# Points are drawn larger when there are few of them; beyond that, their lines are faint and
+# a moving average of about a tenth of them (at least 5) is drawn over them.
 FEW_POINTS = 40
+AVERAGE_SHARE = 10
+AVERAGE_MIN = 5
 # Room a dream's number needs beside the previous one.
 LABEL_ROOM = 12.0
 DREAM_LINKS_SHOWN = 5
@@ -75,7 +79,10 @@ def mood_plot(
     x = Linear((start.timestamp(), end.timestamp()), (LEFT, WIDTH - RIGHT))
     y = Linear((-1.0, 1.0), (HEIGHT - BOTTOM, TOP))
 
-    body = [_grid(y), _legend()]
+    dense = len(ordered) > FEW_POINTS
+    window = average_window(len(ordered)) if dense else 0
+
+    body = [_grid(y), _legend(window)]
     labelled_at = -LABEL_ROOM
     for dream in marked:
         at = x(dream.at.timestamp())
@@ -83,16 +90,31 @@ def mood_plot(
         labelled = at - labelled_at >= LABEL_ROOM
         body.append(_dream_mark(dream, at, labelled=labelled))
         labelled_at = at if labelled else labelled_at
+    xs = [x(p.at.timestamp()) for p in ordered]
     for name in ("valence", "arousal"):
-        coordinates = " ".join(
-            f"{num(x(p.at.timestamp()))},{num(y(getattr(p, name)))}" for p in ordered
-        )
+        values = [getattr(p, name) for p in ordered]
         if len(ordered) > 1:
             body.append(
-                element("polyline", points=coordinates, fill="none", class_=f"line line-{name}")
+                element(
+                    "polyline",
+                    points=_coordinates(xs, values, y),
+                    fill="none",
+                    class_=f"line line-{name}" + (" line-faint" if dense else ""),
+                )
             )
-    radius = 3.0 if len(ordered) <= FEW_POINTS else 1.8
-    body += [_mark(point, x(point.at.timestamp()), y, radius) for point in ordered]
+    radius = 1.4 if dense else 3.0
+    body += [_mark(point, at, y, radius) for point, at in zip(ordered, xs, strict=True)]
+    # The averages over the points: the trend stays readable through hundreds of them.
+    for name in ("valence", "arousal") if dense else ():
+        averaged = moving_average([getattr(p, name) for p in ordered], window)
+        body.append(
+            element(
+                "polyline",
+                points=_coordinates(xs, averaged, y),
+                fill="none",
+                class_=f"trend trend-{name}",
+            )
+        )
     body.append(_time_axis(start, end))
 
     dreams_said = f", with {plural(len(marked), 'dream')} marked" if marked else ""
@@ -103,7 +125,7 @@ def mood_plot(
         label=label,
         svg=svg_root("".join(body), width=WIDTH, height=HEIGHT, label=label, class_="plot-svg"),
         count=len(ordered),
-        summary=_summary(ordered, marked, covers),
+        summary=_summary(ordered, marked, covers, window),
         empty=empty,
         links=tuple(
             Link(f"Dream {d.sequence}: {truncate(d.title, 60)}", d.href)
@@ -112,6 +134,29 @@ def mood_plot(
         ),
         links_label="Dreams in this time:" if marked else "",
     )
+
+
+def average_window(count: int) -> int:
+    """How many moments each point of the moving average spans: odd, so it is centred."""
+    window = max(AVERAGE_MIN, round(count / AVERAGE_SHARE))
+    return window if window % 2 else window + 1
+
+
+def moving_average(values: Sequence[float], window: int) -> list[float]:
+    """The centred mean of `window` values around each one (fewer at the ends)."""
+    half = window // 2
+    sums = [0.0]
+    for value in values:
+        sums.append(sums[-1] + value)
+    averaged = []
+    for index in range(len(values)):
+        low, high = max(0, index - half), min(len(values), index + half + 1)
+        averaged.append((sums[high] - sums[low]) / (high - low))
+    return averaged
+
+
+def _coordinates(xs: Sequence[float], values: Sequence[float], y: Linear) -> str:
+    return " ".join(f"{num(at)},{num(y(value))}" for at, value in zip(xs, values, strict=True))
 
 
 def _grid(y: Linear) -> str:
@@ -132,8 +177,19 @@ def _grid(y: Linear) -> str:
     return "".join(lines)
 
 
-def _legend() -> str:
+def _legend(window: int) -> str:
     parts = []
+    if window:
+        parts.append(
+            element(
+                "text",
+                f"lines: average of {window}",
+                x=WIDTH - RIGHT,
+                y=LEGEND_Y,
+                text_anchor="end",
+                class_="legend legend-note",
+            )
+        )
     left = LEFT
     for name in ("valence", "arousal"):
         parts.append(
@@ -183,7 +239,7 @@ def _time_axis(start: datetime, end: datetime) -> str:
     )
 
 
-def _summary(points: list[MoodPoint], dreams: list[DreamMark], covers: str) -> str:
+def _summary(points: list[MoodPoint], dreams: list[DreamMark], covers: str, window: int) -> str:
     count = len(points)
     valence = sum(p.valence for p in points) / count
     arousal = sum(p.arousal for p in points) / count
@@ -194,6 +250,8 @@ def _summary(points: list[MoodPoint], dreams: list[DreamMark], covers: str) -> s
     )
     average = "Its reading" if count == 1 else "On average"
     said = f"{covers[0].upper()}{covers[1:]}, {span}. {average}: {reading_words(valence, arousal)}."
+    if window:
+        said += f" The bold lines are the average of each {window} moments in a row."
     if dreams:
         said += f" {plural(len(dreams), 'dream')} in this time, drawn as numbered vertical lines."
     return said

@@ -210,10 +210,24 @@ def _key(baseline: float) -> str:
     return element("g", "".join(parts), class_="legend-key")
 
 
-def _summary(rows: list[ThreadRow], covers: str, more_rows: int) -> str:
+def _standing(rows: list[ThreadRow]) -> str:
+    """Where the threads stand now, as a sentence: "All 5 are new.", "It is recurring.",
+    "3 are new, 1 recurring and 1 faded." """
     counts = Counter(status_word(row.status) for row in rows)
-    now = ", ".join(f"{counts[status]} {status}" for status in STATUSES if counts[status])
-    said = f"{plural(len(rows), 'thread')} across {covers}; now {now}."
+    shares = [(counts[status], status) for status in (*STATUSES, "seen") if counts[status]]
+    if len(shares) == 1:
+        count, status = shares[0]
+        if count == 1:
+            return f"It is {status}."
+        return f"{'Both' if count == 2 else f'All {count}'} are {status}."
+    (first, first_status), rest = shares[0], shares[1:]
+    words = [f"{first} {'is' if first == 1 else 'are'} {first_status}"]
+    words += [f"{count} {status}" for count, status in rest]
+    return f"{', '.join(words[:-1])} and {words[-1]}."
+
+
+def _summary(rows: list[ThreadRow], covers: str, more_rows: int) -> str:
+    said = f"{plural(len(rows), 'thread')} across {covers}. {_standing(rows)}"
     if more_rows:
         said += f" {plural(more_rows, 'older thread')} not drawn."
     return said

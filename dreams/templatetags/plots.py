@@ -7,6 +7,7 @@
                                          (caption=False: the page says it in words)
     {% thread_timeline %}                the continuity threads across the latest dreams
     {% thread_timeline review=review %}  a dream's threads, around that dream
+                                         (caption=False: under the page's own heading)
     {% theme_circumplex review %}        the moments a dream's themes cite
 
 `mood_plot` and `circumplex_plot` also take any list of moments (a page's own), with
@@ -184,7 +185,8 @@ def theme_circumplex(
 
 
 @register.inclusion_tag(FIGURE)
-def thread_timeline(review: DreamReview | None = None) -> dict[str, Any]:
+def thread_timeline(review: DreamReview | None = None, caption: bool = True) -> dict[str, Any]:
+    """`caption=False` under a heading that names the threads already (the dream page)."""
     data = plot_data.thread_timeline_data(around=review)
     sequences = [dream.sequence for dream in data.dreams]
     if review is not None:
@@ -201,4 +203,4 @@ def thread_timeline(review: DreamReview | None = None) -> dict[str, Any]:
         more_rows=data.more_rows,
         empty=empty,
     )
-    return _figure(plot)
+    return _figure(plot, caption=caption)

@@ -4,7 +4,12 @@
 // way in: the drawing itself is hidden from assistive technology).
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-const SIZE = 200; // viewBox units
+const SIZE = 200; // the square, in viewBox units
+// Room outside the square for the axis words: on the left (turned) and below, as the plots'
+// circumplex has them, so that no word crosses the circle.
+const MARGIN_LEFT = 20;
+const MARGIN_BOTTOM = 20;
+const MARGIN = 3; // above and to the right: the square's stroke
 // A press that moves less than this (in values) is a click, not a box.
 const MIN_DRAG = 0.02;
 
@@ -27,9 +32,10 @@ function element(name, attributes, parent) {
   return node;
 }
 
-function label(parent, text, x, y, anchor) {
-  element('text', { x, y, 'text-anchor': anchor, class: 'circumplex-pad-label' }, parent).textContent =
-    text;
+function label(parent, text, x, y, anchor, { turned = false, name = false } = {}) {
+  const attributes = { x, y, 'text-anchor': anchor, class: name ? 'circumplex-pad-name' : 'circumplex-pad-label' };
+  if (turned) attributes.transform = `rotate(-90 ${x} ${y})`;
+  element('text', attributes, parent).textContent = text;
 }
 
 function read(input, fallback) {
@@ -40,20 +46,30 @@ function read(input, fallback) {
 // container: where the pad is drawn (shown once drawn); inputs: {valenceMin, valenceMax,
 // arousalMin, arousalMax} number inputs. Returns {region(), clear()}.
 export function circumplexPad(container, inputs) {
+  const width = MARGIN_LEFT + SIZE + MARGIN;
+  const height = MARGIN + SIZE + MARGIN_BOTTOM;
   const svg = element('svg', {
-    viewBox: `0 0 ${SIZE} ${SIZE}`,
+    viewBox: `${-MARGIN_LEFT} ${-MARGIN} ${width} ${height}`,
     class: 'circumplex-pad-svg',
     'aria-hidden': 'true',
-    'data-pad-surface': '',
   });
-  element('rect', { x: 0, y: 0, width: SIZE, height: SIZE, class: 'circumplex-pad-ground' }, svg);
+  // The square is the region's whole range: presses are read against it.
+  const ground = element(
+    'rect',
+    { x: 0, y: 0, width: SIZE, height: SIZE, class: 'circumplex-pad-ground', 'data-pad-surface': '' },
+    svg,
+  );
   element('circle', { cx: SIZE / 2, cy: SIZE / 2, r: SIZE / 2 - 1, class: 'circumplex-pad-ring' }, svg);
   element('line', { x1: 0, y1: SIZE / 2, x2: SIZE, y2: SIZE / 2, class: 'circumplex-pad-axis' }, svg);
   element('line', { x1: SIZE / 2, y1: 0, x2: SIZE / 2, y2: SIZE, class: 'circumplex-pad-axis' }, svg);
-  label(svg, 'excited', SIZE / 2 + 4, 12, 'start');
-  label(svg, 'calm', SIZE / 2 + 4, SIZE - 5, 'start');
-  label(svg, 'unpleasant', 4, SIZE / 2 - 5, 'start');
-  label(svg, 'pleasant', SIZE - 4, SIZE / 2 - 5, 'end');
+  const below = SIZE + 15;
+  const side = -8;
+  label(svg, 'unpleasant', 0, below, 'start');
+  label(svg, 'valence', SIZE / 2, below, 'middle', { name: true });
+  label(svg, 'pleasant', SIZE, below, 'end');
+  label(svg, 'calm', side, SIZE, 'start', { turned: true });
+  label(svg, 'arousal', side, SIZE / 2, 'middle', { turned: true, name: true });
+  label(svg, 'excited', side, 0, 'end', { turned: true });
   const box = element('rect', { class: 'circumplex-pad-box', 'data-pad-box': '' }, svg);
 
   const clearButton = document.createElement('button');
@@ -101,7 +117,7 @@ export function circumplexPad(container, inputs) {
   }
 
   function pointAt(event) {
-    const rect = svg.getBoundingClientRect();
+    const rect = ground.getBoundingClientRect();
     return {
       valence: clamp(((event.clientX - rect.left) / rect.width) * 2 - 1),
       arousal: clamp(1 - ((event.clientY - rect.top) / rect.height) * 2),

@@ -1,8 +1,17 @@
-// The history of moments (/moments/): the circumplex pad over the region inputs, and a
-// submit that leaves empty filters out of the address, so that it stays short to share.
-// Without this script the form works the same, by typing the numbers.
+// The history of moments (/moments/): the filters folded on a phone while none is set, the
+// circumplex pad over the region inputs, and a submit that leaves empty filters out of the
+// address, so that it stays short to share. Without this script the form works the same
+// (open, by typing the numbers).
 
 import { circumplexPad } from './circumplex-pad.js';
+
+// As history.css's phone layout.
+const PHONE = '(max-width: 40rem)';
+
+const filtersBox = document.querySelector('[data-filters-box]');
+if (filtersBox?.hasAttribute('data-fold-on-phone') && window.matchMedia(PHONE).matches) {
+  filtersBox.open = false;
+}
 
 const form = document.querySelector('[data-history-filters]');
 

@@ -16,9 +16,12 @@ const MIND_STATES = {
   DREAMING: 'Dreaming',
 };
 
+// A time as the site's pages write it: 24-hour "13:06", whatever the browser's locale.
 function timeOf(iso) {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? '' : date.toLocaleTimeString();
+  if (Number.isNaN(date.getTime())) return '';
+  const two = (part) => String(part).padStart(2, '0');
+  return `${two(date.getHours())}:${two(date.getMinutes())}`;
 }
 
 // -- The mind moments: for everyone ----------------------------------------------------
@@ -29,6 +32,8 @@ const feedEmpty = panel.querySelector('[data-moments-empty]');
 const mindState = panel.querySelector('[data-mind-state]');
 const cycleStatus = panel.querySelector('[data-cycle-status]');
 const template = document.querySelector('[data-moment-template]');
+// The page of moment 0 ("/moments/0/"), from the server's URL map: the others by its id.
+const momentPage = (momentId) => template.dataset.momentPage.replace(/0\/$/, `${momentId}/`);
 
 const entries = new Map(); // momentId -> the parts of its list item
 const ownCycles = new Set(); // cycles that took in percepts this page had stored
@@ -43,10 +48,12 @@ function entryFor(momentId) {
     element,
     canvas: element.querySelector('[data-moment-sigil]'),
     phrase: element.querySelector('[data-moment-phrase]'),
+    link: element.querySelector('[data-moment-link]'),
     text: element.querySelector('[data-moment-text]'),
     meta: element.querySelector('[data-moment-meta]'),
   };
   element.dataset.momentId = String(momentId);
+  entry.link.href = momentPage(momentId);
   // In the document before drawing: the canvas takes its size from its layout.
   feed.prepend(element);
   entries.set(momentId, entry);
@@ -70,7 +77,7 @@ function showSigil(sigil) {
 function showMoment(moment) {
   if (moment.isDream || moment.kind !== 'live') return;
   const entry = entryFor(moment.momentId);
-  entry.phrase.textContent = moment.sigilPhrase;
+  entry.phrase.textContent = moment.sigilPhrase || 'Open this moment';
   entry.text.textContent = moment.mindMoment;
   const parts = [`Cycle ${moment.cycle}`, timeOf(moment.createdAt)];
   if (ownCycles.has(moment.cycle)) {
