@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from dreams.conductor.loops import Timer
+from dreams.conductor.loops import MonotonicClock, Timer
 from tests.clock import FakeClock, settle
 
 pytestmark = pytest.mark.asyncio
@@ -105,3 +105,13 @@ async def test_a_cancelled_job_stops_and_its_tick_in_flight_is_cancelled(timer):
     await settle()
     assert cancelled.is_set()
     assert not timer.has("hanging")
+
+
+async def test_a_timer_stops_when_cancelled_as_it_is_woken():
+    running = Timer(MonotonicClock())
+    task = asyncio.create_task(running.run())
+    await settle()  # asleep with nothing due
+    running.retimed()  # the wake and the stop land in the same turn of the loop
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=2)
+    assert done == {task} and task.cancelled()

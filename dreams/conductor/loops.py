@@ -34,8 +34,11 @@ class MonotonicClock:
         return asyncio.get_running_loop().time()
 
     async def sleep(self, seconds: float, *, wake: asyncio.Event) -> None:
+        # Not `wait_for`: on Python 3.11 it swallows a cancellation that arrives as the
+        # wake event is set, and a conductor told to stop then sleeps on for an hour.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=max(0.0, seconds))
+            async with asyncio.timeout(max(0.0, seconds)):
+                await wake.wait()
 
 
 @dataclass

@@ -96,7 +96,8 @@ class Subscription:
         self.ensure()
         assert self._subscribed is not None
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._subscribed.wait(), SUBSCRIBE_WAIT_S)
+            async with asyncio.timeout(SUBSCRIBE_WAIT_S):  # wait_for may swallow a cancel
+                await self._subscribed.wait()
 
     async def _listen(self, subscribed: asyncio.Event) -> None:
         """One subscription per process, for good."""
