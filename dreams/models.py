@@ -4,9 +4,11 @@ History is append-only: once written, a mind moment's content never changes (its
 images are served with immutable caching), so the admin shows it read-only.
 """
 
+import operator
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from functools import reduce
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -229,6 +232,28 @@ class LoopTiming:
         return self.dream_start_delay_ms / 1000
 
 
+# The display phases of every cycle, in order, with their default relative weights: the
+# source system's 60 s timeline (PERCEPTS 35 s, SPOOL 2, SIGILIN 3, SIGILHOLD 15, SIGILOUT 3,
+# RESET 2). Weights, not durations, so the timeline scales to each loop's cycle length.
+DEFAULT_PHASE_WEIGHTS: dict[str, int] = {
+    "phase_percepts_weight": 35,
+    "phase_spool_weight": 2,
+    "phase_sigilin_weight": 3,
+    "phase_sigilhold_weight": 15,
+    "phase_sigilout_weight": 3,
+    "phase_reset_weight": 2,
+}
+PHASE_WEIGHT_MAX = 1000
+
+
+def phase_weight_field(name: str, phase: str) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        default=DEFAULT_PHASE_WEIGHTS[name],
+        validators=[MaxValueValidator(PHASE_WEIGHT_MAX)],
+        help_text=f"Relative length of {phase} in each cycle; 0 skips it.",
+    )
+
+
 # The fields an operator may set by name (the command line, the settings API).
 SETTABLE_FIELDS = (
     "enabled",
@@ -242,6 +267,7 @@ SETTABLE_FIELDS = (
     "cognitive_cycle_ms",
     "dream_cycle_ms",
     "session_timeout_ms",
+    *DEFAULT_PHASE_WEIGHTS,
 )
 
 
@@ -295,6 +321,13 @@ class DreamSettings(models.Model):
         "Milliseconds of silence after which a session is ended. "
         "Empty: the server's SESSION_TIMEOUT_MS.",
     )
+    # The display timeline of every cycle (phase events), scaled to the cycle's length.
+    phase_percepts_weight = phase_weight_field("phase_percepts_weight", "PERCEPTS")
+    phase_spool_weight = phase_weight_field("phase_spool_weight", "SPOOL")
+    phase_sigilin_weight = phase_weight_field("phase_sigilin_weight", "SIGILIN (fade in)")
+    phase_sigilhold_weight = phase_weight_field("phase_sigilhold_weight", "SIGILHOLD (hold)")
+    phase_sigilout_weight = phase_weight_field("phase_sigilout_weight", "SIGILOUT (fade out)")
+    phase_reset_weight = phase_weight_field("phase_reset_weight", "RESET")
     setup_completed_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -308,6 +341,12 @@ class DreamSettings(models.Model):
         verbose_name_plural = "dream settings"
         constraints = [
             models.CheckConstraint(condition=Q(id=1), name="dream_settings_single_row"),
+            models.CheckConstraint(
+                condition=GreaterThan(
+                    reduce(operator.add, (models.F(name) for name in DEFAULT_PHASE_WEIGHTS)), 0
+                ),
+                name="dream_settings_phase_weights_not_all_zero",
+            ),
         ]
 
     def __str__(self) -> str:
