@@ -42,9 +42,13 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(problems)
 
 
-def parse_draft(text: str, draft_type: type[Draft]) -> Draft:
-    data = extract_json_object(text)
+def validate_draft(data: object, draft_type: type[Draft]) -> Draft:
+    """The draft in an already decoded answer, such as the input of a forced tool call."""
     try:
         return draft_type.model_validate(data)
     except ValidationError as error:
         raise EngineOutputInvalid(_describe(error)) from None
+
+
+def parse_draft(text: str, draft_type: type[Draft]) -> Draft:
+    return validate_draft(extract_json_object(text), draft_type)

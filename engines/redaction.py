@@ -17,6 +17,8 @@ _PATTERNS = [
     re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"),
     # Provider key shapes: sk-..., sk-ant-..., sk-or-..., gsk_..., hf_..., ghp_...
     re.compile(r"\b(sk|rk|pk|gsk|hf|ghp|gho|xox[abp])[-_][A-Za-z0-9_-]{8,}"),
+    # Google API keys (Gemini), which need not contain a digit.
+    re.compile(r"\bAIza[A-Za-z0-9_-]{35}"),
     # Long opaque tokens: letters and digits mixed, 32 or more characters.
     re.compile(r"\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{32,}\b"),
     # Home directories and other absolute paths into a user's files.

@@ -8,6 +8,7 @@ class EngineId(StrEnum):
     ANTHROPIC = "anthropic"
     OPENAI = "openai"
     OPENROUTER = "openrouter"
+    GEMINI = "gemini"
     OLLAMA = "ollama"
     CLAUDE_CLI = "claude-cli"
     CODEX_CLI = "codex-cli"
@@ -55,6 +56,13 @@ ENGINES: tuple[EngineSpec, ...] = (
         "model provider it routes to.",
         "OPENROUTER_MODEL",
         "anthropic/claude-sonnet-4.5",
+    ),
+    EngineSpec(
+        EngineId.GEMINI,
+        "Google Gemini (API)",
+        "Percepts and mind moments are sent to Google's Gemini API.",
+        "GEMINI_MODEL",
+        "gemini-2.5-flash",
     ),
     EngineSpec(
         EngineId.OLLAMA,

@@ -67,7 +67,8 @@ def test_redaction_removes_keys_bearers_env_values_and_paths(monkeypatch):
     text = (
         "401 from https://api.example.com: Authorization: Bearer abc.def.ghi "
         "key sk-ant-api03-abcdefghijklmnop in /home/ada/.config/x.json "
-        "and ~/.codex/auth.json; token plain-looking-value; /srv/dreams/var/db"
+        "and ~/.codex/auth.json; token plain-looking-value; /srv/dreams/var/db; "
+        "key=AIzaSyAbcdefghijklmnopqrstuvwxyzABCDEFG"
     )
     cleaned = redact(text)
     for secret in [
@@ -77,6 +78,7 @@ def test_redaction_removes_keys_bearers_env_values_and_paths(monkeypatch):
         "~/.codex",
         "plain-looking-value",
         "/srv/dreams",
+        "AIzaSy",
     ]:
         assert secret not in cleaned
     assert "https://api.example.com" in cleaned

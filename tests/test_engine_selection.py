@@ -54,6 +54,13 @@ def test_first_ready_engine_in_order_is_chosen_automatically(engine_env):
     assert selected_engine().engine == "openrouter"
 
 
+def test_gemini_comes_after_openrouter_and_before_the_local_engines(engine_env):
+    engine_env(GEMINI_API_KEY="gemini-key-123456")
+    assert selected_engine().engine == "gemini"
+    engine_env(OPENROUTER_API_KEY="or-key-123456")
+    assert selected_engine().engine == "openrouter"
+
+
 def test_a_selected_engine_that_stops_being_ready_is_reported_not_replaced(engine_env):
     engine_env(OPENROUTER_API_KEY="or-key-123456")
     engine_select(engine="openrouter", source=SelectionSource.API)
@@ -166,6 +173,7 @@ def test_engines_command_lists_every_engine_with_how_to_enable_it(capsys):
         "anthropic",
         "openai",
         "openrouter",
+        "gemini",
         "ollama",
         "claude-cli",
         "codex-cli",

@@ -24,6 +24,8 @@ def provider_quoting_the_key(engine_env):
             OPENROUTER_BASE_URL=f"{stub.url}/v1",
             ANTHROPIC_API_KEY=CANARY_SECRET,
             ANTHROPIC_BASE_URL=stub.url,
+            GEMINI_API_KEY=CANARY_SECRET,
+            GEMINI_BASE_URL=stub.url,
         )
         stub.fail_with(401)
         yield stub
@@ -35,11 +37,12 @@ def test_canary_is_in_the_environment_during_the_run():
     assert os.environ["DREAMS_CANARY_SECRET"] == CANARY_SECRET
 
 
+@pytest.mark.parametrize("engine", ["openrouter", "gemini"])
 def test_provider_errors_quoting_the_key_never_surface(
-    provider_quoting_the_key, staff_client, caplog
+    provider_quoting_the_key, staff_client, caplog, engine
 ):
     caplog.set_level(logging.DEBUG)
-    engine_select(engine="openrouter", source="api")
+    engine_select(engine=engine, source="api")
     outcome = engine_probe()
     assert not outcome.ok
     assert CANARY_SECRET not in outcome.message

@@ -182,11 +182,18 @@ def test_later_steps_open_only_after_the_steps_before(staff_client):
 def test_the_engine_step_lists_every_engine_with_readiness_hint_and_disclosure(staff_client):
     walk_to(staff_client, "engine")
     page = text(staff_client.get("/setup/engine/"))
-    for label in ["Anthropic Claude (API)", "Ollama (local models)", "Hermes (upstream only)"]:
+    for label in [
+        "Anthropic Claude (API)",
+        "Google Gemini (API)",
+        "Ollama (local models)",
+        "Hermes (upstream only)",
+    ]:
         assert label in page
     assert "What data leaves this machine:" in page
     assert "Nothing leaves this server" in page
+    assert "Percepts and mind moments are sent to Google" in page
     assert "To make it ready: Set ANTHROPIC_API_KEY in the server" in page
+    assert "To make it ready: Set GEMINI_API_KEY in the server" in page
     anthropic = re.search(r'<input type="radio" name="engine" id="engine-anthropic"[^>]*>', page)
     assert " disabled" in anthropic.group(0)
     assert "Skip for now" not in page

@@ -25,6 +25,7 @@ _ADAPTER_PATHS: dict[EngineId, str] = {
     EngineId.ANTHROPIC: "engines.adapters.anthropic_api:AnthropicAdapter",
     EngineId.OPENAI: "engines.adapters.openai_api:OpenAIAdapter",
     EngineId.OPENROUTER: "engines.adapters.openai_api:OpenRouterAdapter",
+    EngineId.GEMINI: "engines.adapters.gemini_api:GeminiAdapter",
     EngineId.OLLAMA: "engines.adapters.ollama:OllamaAdapter",
     EngineId.CLAUDE_CLI: "engines.adapters.cli:ClaudeCliAdapter",
     EngineId.CODEX_CLI: "engines.adapters.cli:CodexCliAdapter",

@@ -7,6 +7,7 @@ from engines.adapters.base import READY, Check, Completion, Engine, ReadinessSta
 from engines.adapters.openai_api import sdk_error, sdk_installed
 from engines.adapters.prompted import PromptedEngine
 from engines.errors import EngineError, EngineNotReady
+from engines.schemas import DraftSchema
 
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
 # Room for the longest draft (a dream's narrative and themes) with a margin; drafts are
@@ -21,7 +22,9 @@ class AnthropicClient:
     base_url: str
     api_key: str = field(repr=False)
 
-    def complete(self, *, system: str, prompt: str, timeout: float) -> Completion:
+    def complete(
+        self, *, system: str, prompt: str, schema: DraftSchema, timeout: float
+    ) -> Completion:
         import anthropic
 
         try:
@@ -34,15 +37,35 @@ class AnthropicClient:
                     max_tokens=MAX_TOKENS,
                     system=system,
                     messages=[{"role": "user", "content": prompt}],
+                    # Anthropic's structured output: one tool whose input is the draft,
+                    # and the model made to call it.
+                    tools=[
+                        {
+                            "name": schema.name,
+                            "description": "Give your answer by calling this tool.",
+                            "input_schema": schema.json_schema,
+                        }
+                    ],
+                    tool_choice={"type": "tool", "name": schema.name},
                     timeout=timeout,
                 )
         except Exception as error:  # the contract: no provider exception escapes
             raise sdk_error(error, anthropic, [self.api_key]) from None
         try:
+            tool_input = next(
+                (
+                    block.input
+                    for block in message.content
+                    if block.type == "tool_use" and block.name == schema.name
+                ),
+                None,
+            )
             return Completion(
+                # A server behind ANTHROPIC_BASE_URL without tools answers in text instead.
                 text="".join(block.text for block in message.content if block.type == "text"),
                 input_tokens=message.usage.input_tokens,
                 output_tokens=message.usage.output_tokens,
+                data=tool_input if isinstance(tool_input, dict) else None,
             )
         except (AttributeError, TypeError):
             raise EngineError("the server's answer is not an Anthropic message") from None

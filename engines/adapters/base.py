@@ -12,6 +12,7 @@ from engines.contracts import (
     MomentDraft,
     PerceptInput,
 )
+from engines.schemas import DraftSchema
 
 DraftT = TypeVar("DraftT")
 
@@ -37,19 +38,27 @@ READY = Check(ReadinessState.READY)
 
 @dataclass(frozen=True)
 class Completion:
+    """A model's answer: its text or, where the provider hands the answer over already
+    decoded (a forced tool call), that JSON object as `data`."""
+
     text: str
     input_tokens: int | None = None
     output_tokens: int | None = None
+    data: dict | None = None
 
 
 class CompletionClient(Protocol):
-    """A language model behind an engine: system + prompt in, text out, within `timeout`.
+    """A language model behind an engine: system + prompt in, an answer out, within `timeout`.
 
+    `schema` is the draft's JSON schema: clients whose provider has a structured-output
+    feature send it there; the others (the CLIs) leave the shape to the prompt.
     Implementations raise the typed errors of `engines.errors` (timeout, auth, rate limit,
     unreachable, other) and never let a provider's exception escape.
     """
 
-    def complete(self, *, system: str, prompt: str, timeout: float) -> Completion: ...
+    def complete(
+        self, *, system: str, prompt: str, schema: DraftSchema, timeout: float
+    ) -> Completion: ...
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from engines.errors import (
     EngineRateLimited,
     EngineTimeout,
 )
+from engines.schemas import DraftSchema
 
 MAX_STDOUT_BYTES = 1_000_000
 STDERR_TAIL_BYTES = 4_000
@@ -205,7 +206,11 @@ class CliClient:
     # The server's environment, secrets included: the CLI may need them, logs may not.
     env: Mapping[str, str] = field(repr=False)
 
-    def complete(self, *, system: str, prompt: str, timeout: float) -> Completion:
+    def complete(
+        self, *, system: str, prompt: str, schema: DraftSchema, timeout: float
+    ) -> Completion:
+        # The CLIs get no schema: the answer's shape travels in the prompt, and the
+        # tolerant parser reads what comes back.
         run = _run(
             self.cli.argv(self.executable, system=system, model=self.model),
             self.cli.stdin(system=system, prompt=prompt),

@@ -12,6 +12,7 @@ from engines.adapters.openai_api import error_for_status
 from engines.adapters.prompted import PromptedEngine
 from engines.errors import EngineError, EngineTimeout, EngineUnreachable
 from engines.registry import EngineId, engine_spec
+from engines.schemas import DraftSchema
 
 DEFAULT_PORT = "11434"
 # Readiness is checked while a page renders; a server slower than this is not usable anyway.
@@ -64,11 +65,14 @@ class OllamaClient:
     base_url: str
     model: str
 
-    def complete(self, *, system: str, prompt: str, timeout: float) -> Completion:
+    def complete(
+        self, *, system: str, prompt: str, schema: DraftSchema, timeout: float
+    ) -> Completion:
         body = {
             "model": self.model,
             "stream": False,
-            "format": "json",
+            # Ollama's structured output (0.5 and later): the answer is held to the schema.
+            "format": schema.json_schema,
             "messages": [
                 {"role": "system", "content": system},
                 {"role": "user", "content": prompt},

@@ -6,11 +6,12 @@ credentials scrubbed out first.
 """
 
 import importlib.util
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from engines.adapters.base import READY, Check, Completion, Engine, ReadinessState
 from engines.adapters.prompted import PromptedEngine
@@ -23,6 +24,11 @@ from engines.errors import (
     EngineUnreachable,
 )
 from engines.redaction import REDACTED
+from engines.schemas import DraftSchema
+
+if TYPE_CHECKING:
+    from openai import OpenAI
+    from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
@@ -34,6 +40,12 @@ _STATUS_ERRORS: dict[int, type[EngineError]] = {
     403: EngineAuthFailed,
     429: EngineRateLimited,
 }
+# How an OpenAI-compatible server without JSON-schema answers (older vLLM, llama.cpp or
+# LM Studio builds, some proxies) refuses a request that carries one.
+_REFUSED_REQUEST_STATUSES = frozenset({400, 422})
+_SCHEMA_WORDS = ("response_format", "json_schema")
+# The least time a retry is given, so that one started at the deadline times out cleanly.
+_MIN_RETRY_TIMEOUT_S = 0.05
 
 
 def sdk_installed(module_name: str) -> bool:
@@ -79,28 +91,46 @@ def sdk_error(error: Exception, sdk: ModuleType, secrets: Iterable[str]) -> Engi
     return EngineError(detail)
 
 
+def _refuses_json_schema(error: Exception, sdk: ModuleType) -> bool:
+    """Whether a server refused a request because of its JSON schema response format."""
+    if not isinstance(error, sdk.APIStatusError):
+        return False
+    said = str(error).lower()
+    return error.status_code in _REFUSED_REQUEST_STATUSES and any(
+        word in said for word in _SCHEMA_WORDS
+    )
+
+
 @dataclass(frozen=True)
 class OpenAICompatibleClient:
     model: str
     base_url: str
     api_key: str = field(repr=False)
 
-    def complete(self, *, system: str, prompt: str, timeout: float) -> Completion:
+    def complete(
+        self, *, system: str, prompt: str, schema: DraftSchema, timeout: float
+    ) -> Completion:
         import openai
 
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": prompt},
+        ]
+        deadline = time.monotonic() + timeout
         try:
             # Retries are the caller's decision, made with the whole time limit in view.
             with openai.OpenAI(
                 api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=timeout
             ) as client:
-                response = client.chat.completions.create(
-                    model=self.model,
-                    messages=[
-                        {"role": "system", "content": system},
-                        {"role": "user", "content": prompt},
-                    ],
-                    timeout=timeout,
-                )
+                try:
+                    response = self._create(client, messages, schema, timeout)
+                except openai.APIStatusError as error:
+                    if not _refuses_json_schema(error, openai):
+                        raise
+                    # Asked again without it, in the time left: the prompt describes the
+                    # answer's shape, and the tolerant parser reads what comes back.
+                    left = max(deadline - time.monotonic(), _MIN_RETRY_TIMEOUT_S)
+                    response = self._create(client, messages, None, left)
         except Exception as error:  # the contract: no provider exception escapes
             raise sdk_error(error, openai, [self.api_key]) from None
         try:
@@ -112,6 +142,35 @@ class OpenAICompatibleClient:
             )
         except (AttributeError, IndexError, TypeError):
             raise EngineError("the server's answer is not a chat completion") from None
+
+    def _create(
+        self,
+        client: "OpenAI",
+        messages: "list[ChatCompletionMessageParam]",
+        schema: DraftSchema | None,
+        timeout: float,
+    ) -> "ChatCompletion":
+        import openai
+
+        return client.chat.completions.create(
+            model=self.model,
+            messages=messages,
+            # OpenAI's structured output, also spoken by OpenRouter and most compatible
+            # servers; strict, so the model can only write what the schema allows.
+            response_format=(
+                {
+                    "type": "json_schema",
+                    "json_schema": {
+                        "name": schema.name,
+                        "schema": schema.json_schema,
+                        "strict": True,
+                    },
+                }
+                if schema
+                else openai.omit
+            ),
+            timeout=timeout,
+        )
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from engines.contracts import (
     MomentDraft,
     PerceptInput,
 )
-from engines.output import Draft, parse_draft
+from engines.output import Draft, parse_draft, validate_draft
 from engines.prompts import COGNIZE_SYSTEM, DREAM_SYSTEM, cognize_prompt, dream_prompt
+from engines.schemas import draft_schema
 
 
 @dataclass(frozen=True)
@@ -22,12 +23,14 @@ class PromptedEngine:
     timeout: float
 
     def _ask(self, system: str, prompt: str, draft_type: type[Draft]) -> Answer[Draft]:
-        completion = self.client.complete(system=system, prompt=prompt, timeout=self.timeout)
-        return Answer(
-            parse_draft(completion.text, draft_type),
-            completion.input_tokens,
-            completion.output_tokens,
+        completion = self.client.complete(
+            system=system, prompt=prompt, schema=draft_schema(draft_type), timeout=self.timeout
         )
+        if completion.data is not None:
+            draft = validate_draft(completion.data, draft_type)
+        else:
+            draft = parse_draft(completion.text, draft_type)
+        return Answer(draft, completion.input_tokens, completion.output_tokens)
 
     def cognize(
         self, percepts: Sequence[PerceptInput], prior_moments: Sequence[MomentContext]
