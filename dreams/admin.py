@@ -21,6 +21,7 @@ from dreams.admin_html import (
     written_block,
 )
 from dreams.models import (
+    DEFAULT_PHASE_WEIGHTS,
     Cadence,
     ContinuityThread,
     DreamReview,
@@ -33,6 +34,7 @@ from dreams.models import (
     Trigger,
 )
 from dreams.run_reasons import run_reason_copy
+from dreams.selectors.dream_settings import phase_timeline_in_force
 from dreams.services.dream_runs import dream_run_queue
 from dreams.services.dream_settings import dream_settings_update, loop_timing_update
 from dreams.services.seeding import SEED_ENGINE
@@ -276,13 +278,28 @@ class DreamSettingsAdmin(GuardedModelAdmin):
             "Live loops",
             {"fields": ["cognitive_cycle_ms", "dream_cycle_ms", "session_timeout_ms"]},
         ),
+        (
+            "Display phases",
+            {
+                "description": "Each cycle of either loop runs these phases in order; a "
+                "phase lasts its weight's share of the cycle (docs/events.md).",
+                "fields": [*DEFAULT_PHASE_WEIGHTS, "phase_timeline_in_force"],
+            },
+        ),
     ]
-    readonly_fields = ["setup_completed_at"]
+    readonly_fields = ["setup_completed_at", "phase_timeline_in_force"]
     actions = [run_dream_now]
 
     @admin.display(description="How often")
     def how_often(self, row: DreamSettings) -> str:
         return row.cadence_description
+
+    @admin.display(description="Phases in force")
+    def phase_timeline_in_force(self, row: DreamSettings) -> str:
+        return "; ".join(
+            f"a {loop} cycle: " + ", ".join(f"{phase} {ms} ms" for phase, ms in phases.items())
+            for loop, phases in phase_timeline_in_force(row.loop_timing).items()
+        )
 
     def save_model(
         self, request: HttpRequest, obj: DreamSettings, form: object, change: bool
@@ -302,6 +319,7 @@ class DreamSettingsAdmin(GuardedModelAdmin):
             cognitive_cycle_ms=obj.cognitive_cycle_ms,
             dream_cycle_ms=obj.dream_cycle_ms,
             session_timeout_ms=obj.session_timeout_ms,
+            phase_weights={name: getattr(obj, name) for name in DEFAULT_PHASE_WEIGHTS},
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -22,7 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN
+from dreams.conductor.phases import PhaseSlot, phase_timeline
+from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN, ColourTriad, circumplex_triad
 from dreams.processes import HOLDER_MAX_LENGTH
 from dreamsite.validators import validate_clean_text
 
@@ -151,6 +152,11 @@ class MindMoment(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("moment-page", args=[self.pk])
 
+    @property
+    def colour_triad(self) -> ColourTriad:
+        """Derived from the reading, never stored: the same reading always has one triad."""
+        return circumplex_triad(self.valence, self.arousal)
+
 
 class Percept(models.Model):
     """Something a session saw or heard; consumed by the next cognitive cycle."""
@@ -205,33 +211,6 @@ def loop_timing_field(name: str, help_text: str) -> models.PositiveIntegerField:
     )
 
 
-@dataclass(frozen=True)
-class LoopTiming:
-    """The conductor's loop timing, in milliseconds (and, for its timer, in seconds)."""
-
-    cognitive_cycle_ms: int
-    dream_cycle_ms: int
-    session_timeout_ms: int
-    # Not stored: the environment's (DREAM_START_DELAY_MS).
-    dream_start_delay_ms: int = field(default_factory=lambda: settings.DREAM_START_DELAY_MS)
-
-    @property
-    def cognitive_cycle_s(self) -> float:
-        return self.cognitive_cycle_ms / 1000
-
-    @property
-    def dream_cycle_s(self) -> float:
-        return self.dream_cycle_ms / 1000
-
-    @property
-    def session_timeout_s(self) -> float:
-        return self.session_timeout_ms / 1000
-
-    @property
-    def dream_start_delay_s(self) -> float:
-        return self.dream_start_delay_ms / 1000
-
-
 # The display phases of every cycle, in order, with their default relative weights: the
 # source system's 60 s timeline (PERCEPTS 35 s, SPOOL 2, SIGILIN 3, SIGILHOLD 15, SIGILOUT 3,
 # RESET 2). Weights, not durations, so the timeline scales to each loop's cycle length.
@@ -252,6 +231,43 @@ def phase_weight_field(name: str, phase: str) -> models.PositiveSmallIntegerFiel
         validators=[MaxValueValidator(PHASE_WEIGHT_MAX)],
         help_text=f"Relative length of {phase} in each cycle; 0 skips it.",
     )
+
+
+@dataclass(frozen=True)
+class LoopTiming:
+    """The conductor's loop timing, in milliseconds (and, for its timer, in seconds)."""
+
+    cognitive_cycle_ms: int
+    dream_cycle_ms: int
+    session_timeout_ms: int
+    # Not stored: the environment's (DREAM_START_DELAY_MS).
+    dream_start_delay_ms: int = field(default_factory=lambda: settings.DREAM_START_DELAY_MS)
+    # The display phases' relative lengths, in the order of DEFAULT_PHASE_WEIGHTS.
+    phase_weights: tuple[int, ...] = tuple(DEFAULT_PHASE_WEIGHTS.values())
+
+    @property
+    def cognitive_cycle_s(self) -> float:
+        return self.cognitive_cycle_ms / 1000
+
+    @property
+    def dream_cycle_s(self) -> float:
+        return self.dream_cycle_ms / 1000
+
+    @property
+    def session_timeout_s(self) -> float:
+        return self.session_timeout_ms / 1000
+
+    @property
+    def dream_start_delay_s(self) -> float:
+        return self.dream_start_delay_ms / 1000
+
+    @property
+    def dream_phases(self) -> tuple[PhaseSlot, ...]:
+        return phase_timeline(self.dream_cycle_ms, self.phase_weights)
+
+    @property
+    def cognitive_phases(self) -> tuple[PhaseSlot, ...]:
+        return phase_timeline(self.cognitive_cycle_ms, self.phase_weights)
 
 
 # The fields an operator may set by name (the command line, the settings API).
@@ -372,7 +388,20 @@ class DreamSettings(models.Model):
             cognitive_cycle_ms=self.cognitive_cycle_ms or settings.COGNITIVE_CYCLE_MS,
             dream_cycle_ms=self.dream_cycle_ms or settings.DREAM_CYCLE_MS,
             session_timeout_ms=self.session_timeout_ms or settings.SESSION_TIMEOUT_MS,
+            phase_weights=self.phase_weights,
         )
+
+    @property
+    def phase_weights(self) -> tuple[int, ...]:
+        return tuple(getattr(self, name) for name in DEFAULT_PHASE_WEIGHTS)
+
+    def clean(self) -> None:
+        super().clean()
+        if not any(self.phase_weights):
+            raise ValidationError(
+                "At least one display phase needs a weight above 0: the phases share each "
+                "cycle by their weights."
+            )
 
     @property
     def cadence_description(self) -> str:

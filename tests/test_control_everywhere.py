@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from websockets.asyncio.client import connect
 
-from dreams.models import Cadence, DreamRun, DreamSettings
+from dreams.models import DEFAULT_PHASE_WEIGHTS, Cadence, DreamRun, DreamSettings
 from dreamsite.control import PUBLIC_DEMO_COPY, REMOTE_COPY
 from tests.children import Children, child_env, free_port, manage
 from tests.live import serving
@@ -27,6 +27,7 @@ SETTINGS_FORM = {
     "min_new_moments": "5",
     "max_material": "200",
     "timeout_s": "180",
+    **{name: str(weight) for name, weight in DEFAULT_PHASE_WEIGHTS.items()},
 }
 
 

@@ -6,10 +6,12 @@ from typing import get_args
 
 import pytest
 
+from dreams.conductor.phases import Phase
 from dreams.conductor.state import CognitiveState
 from dreams.models import MomentKind, RunStatus, SessionEndReason, Trigger
 from dreams.realtime.events import (
     MomentKindValue,
+    PhaseName,
     RunStatusValue,
     SessionEndReasonValue,
     State,
@@ -26,6 +28,7 @@ from engines.errors import EngineError, EngineFailure
         (RunStatusValue, RunStatus.values),
         (SessionEndReasonValue, SessionEndReason.values),
         (State, [state.value for state in CognitiveState]),
+        (PhaseName, [phase.value for phase in Phase]),
     ],
 )
 def test_each_event_literal_names_the_values_its_source_holds(literal, values):

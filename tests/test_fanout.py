@@ -21,6 +21,7 @@ from dreams.models import LoopTiming
 from dreams.realtime import daphne_port
 from dreams.realtime import frames as frames_module
 from dreams.realtime.events import (
+    ColorTriad,
     CycleStarted,
     InlineSdf,
     Sigil,
@@ -112,6 +113,7 @@ def a_sigil(cycle: int, *, size: int = 0) -> Sigil:
         timestamp=timezone.now(),
         commands=[],
         images=None,
+        color=ColorTriad(primary="#808080", secondary="#202020", accent="#e0e0e0"),
     )
 
 

@@ -9,7 +9,15 @@ from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.test import Client
 
-from dreams.models import Cadence, DreamSettings, LoopTiming, RunReason, RunStatus, Trigger
+from dreams.models import (
+    DEFAULT_PHASE_WEIGHTS,
+    Cadence,
+    DreamSettings,
+    LoopTiming,
+    RunReason,
+    RunStatus,
+    Trigger,
+)
 from dreams.run_reasons import run_reason_copy
 from dreams.selectors.health import HealthStatus, dream_health
 from dreams.services.dream_runs import run_dream
@@ -421,6 +429,7 @@ def test_the_admin_saves_loop_timing_through_the_services(staff_client):
         "cognitive_cycle_ms": "1500",
         "dream_cycle_ms": "",
         "session_timeout_ms": "",
+        **{name: str(weight) for name, weight in DEFAULT_PHASE_WEIGHTS.items()},
     }
     response = staff_client.post(f"/admin/dreams/dreamsettings/{row.pk}/change/", form)
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -1,10 +1,12 @@
 """The API over the dream settings: read by anyone, changed under the control rule."""
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from dreams.models import Cadence, DreamSettings
@@ -52,6 +54,12 @@ class DreamSettingsApi(APIView):
         cognitive_cycle_ms = StrictIntegerField(required=False, allow_null=True)
         dream_cycle_ms = StrictIntegerField(required=False, allow_null=True)
         session_timeout_ms = StrictIntegerField(required=False, allow_null=True)
+        phase_percepts_weight = StrictIntegerField(required=False)
+        phase_spool_weight = StrictIntegerField(required=False)
+        phase_sigilin_weight = StrictIntegerField(required=False)
+        phase_sigilhold_weight = StrictIntegerField(required=False)
+        phase_sigilout_weight = StrictIntegerField(required=False)
+        phase_reset_weight = StrictIntegerField(required=False)
         setup_complete = StrictBooleanField(required=False)
 
         def validate(self, attrs: dict) -> dict:
@@ -78,6 +86,16 @@ class DreamSettingsApi(APIView):
         dream_cycle_ms = serializers.IntegerField(allow_null=True)
         session_timeout_ms = serializers.IntegerField(allow_null=True)
         loop_timing_in_force = serializers.DictField(child=serializers.IntegerField())
+        phase_percepts_weight = serializers.IntegerField()
+        phase_spool_weight = serializers.IntegerField()
+        phase_sigilin_weight = serializers.IntegerField()
+        phase_sigilhold_weight = serializers.IntegerField()
+        phase_sigilout_weight = serializers.IntegerField()
+        phase_reset_weight = serializers.IntegerField()
+        phase_timeline_in_force = serializers.DictField(
+            child=serializers.DictField(child=serializers.IntegerField()),
+            help_text="Each loop's display phases, in order, with their lengths in ms.",
+        )
         setup_complete = serializers.BooleanField()
         setup_completed_at = serializers.DateTimeField(allow_null=True)
 
@@ -94,5 +112,10 @@ class DreamSettingsApi(APIView):
         try:
             row = dream_settings_change(changes=changes, finish_setup=finish_setup)
         except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from None
+            # A rule across fields (the phase weights) is the model's: DRF's key for it.
+            errors = {
+                api_settings.NON_FIELD_ERRORS_KEY if name == NON_FIELD_ERRORS else name: messages
+                for name, messages in error.message_dict.items()
+            }
+            raise serializers.ValidationError(errors) from None
         return Response(self.OutputSerializer(dream_settings_summary(row)).data)

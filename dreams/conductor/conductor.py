@@ -5,6 +5,9 @@ setup) or in its own process (`manage.py run_conductor`), and conducts only whil
 the leader lease. Consumers tell it about sessions over the channel layer; sessions and
 percepts themselves live in the database, so a standby that takes over finds them intact.
 
+Every cycle of either loop runs the six display phases (`phases.py`), each announced with
+a `phase` event at its start; the cycle's moment goes out at its SIGILIN (`CycleShow`).
+
 Losing the lease or the database is a state, not an end: the conductor steps down, tells
 observers it is paused, and keeps trying to take the lease back (every second at most),
 so it resumes within a few seconds of the database answering again. Every periodic job
@@ -27,6 +30,7 @@ from django.utils import timezone
 
 from dreams.conductor.leader import LEASE_TTL, Snapshot, lease_release, lease_renew, lease_take
 from dreams.conductor.loops import Clock, Timer
+from dreams.conductor.phases import SIGIL_PHASE, Phase, PhaseSlot
 from dreams.conductor.state import Action, CognitiveState, Event, Machine, transition
 from dreams.models import (
     DreamSettings,
@@ -43,6 +47,7 @@ from dreams.realtime.events import (
     CycleStarted,
     InlineSdf,
     MindMomentAnnounced,
+    PhaseStarted,
     SessionsUpdate,
     Sigil,
 )
@@ -89,7 +94,62 @@ WORK_EVERY_S = 1.0
 SEQ_JUMP_ON_TAKEOVER = 1000
 PAUSED: Final = "PAUSED"
 DATABASE_PAUSE_COPY = "Paused: the database is not answering. The mind resumes when it does."
-LEADING_JOBS = ("reaper", "worker", "scheduler", "dream-loop", "cognitive-loop", "dream-delay")
+DREAM_LOOP, COGNITIVE_LOOP = "dream-loop", "cognitive-loop"
+
+
+def phase_job(loop: str, phase: Phase) -> str:
+    """The timer job that starts one display phase of a loop's cycle."""
+    return f"{loop}:{phase}"
+
+
+def phase_jobs(loop: str) -> tuple[str, ...]:
+    return tuple(phase_job(loop, phase) for phase in Phase)
+
+
+LEADING_JOBS = (
+    "reaper",
+    "worker",
+    "scheduler",
+    DREAM_LOOP,
+    COGNITIVE_LOOP,
+    "dream-delay",
+    "late-show",
+    *phase_jobs(DREAM_LOOP),
+    *phase_jobs(COGNITIVE_LOOP),
+)
+
+
+class CycleShow:
+    """A cycle's moment goes out once: at the cycle's SIGILIN when it is ready by then
+    (displays fade it in together), else as soon as it is ready. Both sides run on the
+    conductor's event loop, and each checks and marks without awaiting in between, so
+    the moment goes out exactly once whichever comes first."""
+
+    def __init__(self) -> None:
+        self._show: Callable[[], Awaitable[None]] | None = None
+        self._due = False
+        self._shown = False
+
+    @property
+    def waiting(self) -> bool:
+        """Ready, not shown yet: its SIGILIN is still to come."""
+        return self._show is not None and not self._shown
+
+    async def ready(self, show: Callable[[], Awaitable[None]]) -> None:
+        self._show = show
+        if self._due:
+            await self._go()
+
+    async def due(self) -> None:
+        self._due = True
+        if self._show is not None:
+            await self._go()
+
+    async def _go(self) -> None:
+        if self._shown or self._show is None:
+            return
+        self._shown = True
+        await self._show()
 
 
 def _stored_timing() -> LoopTiming:
@@ -138,6 +198,8 @@ class Conductor:
         self.broadcaster = Broadcaster(hub.dispatch)
         self.last_sigil: tuple[int, bool] | None = None
         self.last_dream_id: int | None = None
+        # The current cycle's moment of each loop, until it has gone out.
+        self._shows: dict[str, CycleShow] = {}
         self._lock = asyncio.Lock()
         self._inbox_task: asyncio.Task | None = None
         self._lease_good_until = 0.0
@@ -262,6 +324,7 @@ class Conductor:
         set_local_conductor(asyncio.get_running_loop(), None)
         for name in LEADING_JOBS:
             self.timer.cancel(name)
+        self._shows.clear()
         if self._inbox_task is not None:
             self._inbox_task.cancel()
             await asyncio.gather(self._inbox_task, return_exceptions=True)
@@ -313,32 +376,85 @@ class Conductor:
                 self.timing.dream_cycle_s,
             )
             self.timer.every(
-                "dream-loop", lambda: self.timing.dream_cycle_s, self._dream_tick, first_now=True
+                DREAM_LOOP, lambda: self.timing.dream_cycle_s, self._dream_tick, first_now=True
             )
         elif action is Action.STOP_DREAM_LOOP:
             dream_log.info("[dream] Dream loop stops.")
-            self.timer.cancel("dream-loop")
+            self._stop_loop(DREAM_LOOP)
         elif action is Action.START_COGNITIVE_LOOP:
             cognition_log.info(
                 "[cognition] Cognitive loop starts: a cycle every %gs.",
                 self.timing.cognitive_cycle_s,
             )
             self.timer.every(
-                "cognitive-loop",
+                COGNITIVE_LOOP,
                 lambda: self.timing.cognitive_cycle_s,
                 self._cognitive_tick,
                 first_now=False,
             )
         elif action is Action.STOP_COGNITIVE_LOOP:
             cognition_log.info("[cognition] Cognitive loop stops.")
-            self.timer.cancel("cognitive-loop")
+            show = self._stop_loop(COGNITIVE_LOOP)
+            if show is not None and show.waiting:
+                # A moment made from a session's percepts still goes out, without waiting
+                # for a SIGILIN that will not come.
+                self.timer.after("late-show", 0, show.due)
         elif action is Action.SCHEDULE_DREAM_START:
             self.timer.after("dream-delay", self.timing.dream_start_delay_s, self._dream_delayed)
         elif action is Action.CANCEL_DREAM_START:
             self.timer.cancel("dream-delay")
 
+    def _stop_loop(self, loop: str) -> CycleShow | None:
+        """Stop a loop and the phases of its cycle; returns its cycle's show."""
+        self.timer.cancel(loop)
+        for job in phase_jobs(loop):
+            self.timer.cancel(job)
+        return self._shows.pop(loop, None)
+
     async def _dream_delayed(self) -> None:
         await self._apply(Event.DREAM_DELAY_ELAPSED)
+
+    # -- display phases -----------------------------------------------------------------
+
+    async def _begin_cycle(
+        self,
+        loop: str,
+        slots: tuple[PhaseSlot, ...],
+        *,
+        started: float,
+        cycle_number: int,
+        is_dream: bool,
+    ) -> CycleShow:
+        """Start a cycle's display phases: the first now, the others at their offsets
+        from `started` (the cycle's start on the timer's clock). Returns the show its
+        moment goes out by, at SIGILIN."""
+        show = CycleShow()
+        self._shows[loop] = show
+
+        def phase_starts(slot: PhaseSlot) -> Callable[[], Awaitable[None]]:
+            async def start() -> None:
+                if slot.phase is SIGIL_PHASE:
+                    await show.due()
+                await self.broadcast(
+                    PhaseStarted(
+                        phase=slot.phase.value,
+                        mode="DREAM" if is_dream else "LIVE",
+                        next_phase=slot.phase.next.value,
+                        duration=slot.duration_ms,
+                        cycle_number=cycle_number,
+                        start_time=timezone.now(),
+                        is_dream=is_dream,
+                    )
+                )
+
+            return start
+
+        first, *rest = slots
+        for slot in rest:
+            delay = started + slot.offset_ms / 1000 - self.timer.clock.now()
+            self.timer.after(phase_job(loop, slot.phase), delay, phase_starts(slot))
+        await phase_starts(first)()
+        return show
 
     # -- broadcasting -------------------------------------------------------------------
 
@@ -367,6 +483,8 @@ class Conductor:
     # -- the loops ----------------------------------------------------------------------
 
     async def _dream_tick(self) -> None:
+        started = self.timer.clock.now()
+        slots = self.timing.dream_phases
         try:
             moment = await _in_thread(random_sigil_moment)(exclude_id=self.last_dream_id)
         except Exception:
@@ -379,11 +497,19 @@ class Conductor:
             return
         self.last_dream_id = moment.pk
         dream_log.info("[dream] Dreaming of cycle %s (%s).", moment.cycle, moment.sigil_phrase)
-        await self._announce_moment(moment, is_dream=True)
+        show = await self._begin_cycle(
+            DREAM_LOOP, slots, started=started, cycle_number=moment.cycle, is_dream=True
+        )
+        await show.ready(lambda: self._announce_moment(moment, is_dream=True))
 
     async def _cognitive_tick(self) -> None:
+        started = self.timer.clock.now()
+        slots = self.timing.cognitive_phases
         percepts = await _in_thread(pending_percepts)()
         cycle = await _in_thread(moment_last_cycle)() + 1
+        show = await self._begin_cycle(
+            COGNITIVE_LOOP, slots, started=started, cycle_number=cycle, is_dream=False
+        )
         await self.broadcast(CycleStarted(cycle=cycle, percept_count=len(percepts)))
         if not percepts:
             await self.broadcast(
@@ -412,16 +538,19 @@ class Conductor:
                 )
             )
         else:
-            await self._announce_moment(moment, is_dream=False)
-            await self.broadcast(
-                CycleCompleted(
-                    cycle=moment.cycle,
-                    skipped=False,
-                    moment_id=moment.pk,
-                    percept_count=len(percepts),
-                    duration_ms=cognition.call.duration_ms,
-                )
+            completed = CycleCompleted(
+                cycle=moment.cycle,
+                skipped=False,
+                moment_id=moment.pk,
+                percept_count=len(percepts),
+                duration_ms=cognition.call.duration_ms,
             )
+
+            async def announce() -> None:
+                await self._announce_moment(moment, is_dream=False)
+                await self.broadcast(completed)
+
+            await show.ready(announce)
         finally:
             await self._apply(Event.CYCLE_FINISHED)
 

@@ -28,6 +28,8 @@ Time = Annotated[
 ]
 State = Literal["IDLE", "AGGREGATING", "COGNIZING", "VISUALIZING", "DREAMING"]
 PerceptKind = Literal["visual", "audio"]
+# dreams.conductor.phases.Phase's values (tests/test_event_types.py keeps them equal).
+PhaseName = Literal["PERCEPTS", "SPOOL", "SIGILIN", "SIGILHOLD", "SIGILOUT", "RESET"]
 # The values of the models' choices (tests/test_event_types.py keeps them equal), which
 # the columns hold: `of` below reads them back as these types.
 MomentKindValue = Literal["live", "dream", "seed"]
@@ -106,6 +108,20 @@ class InlineSdf(Payload):
         return cls(width=INLINE_SDF_SIZE, height=INLINE_SDF_SIZE, data=data)
 
 
+class ColorTriad(Payload):
+    """The source system's colour triad of a moment (its name `color`), derived from the
+    reading (dreams.emotion.circumplex_triad)."""
+
+    primary: str = Field(pattern="^#[0-9a-f]{6}$", description="the reading's own colour")
+    secondary: str = Field(pattern="^#[0-9a-f]{6}$", description="a deep shade: a ground")
+    accent: str = Field(pattern="^#[0-9a-f]{6}$", description="a pale tint: lines on the ground")
+
+    @classmethod
+    def of(cls, moment: "MindMoment") -> "ColorTriad":
+        triad = moment.colour_triad
+        return cls(primary=triad.primary, secondary=triad.secondary, accent=triad.accent)
+
+
 class Sigil(Event):
     name = "sigil"
     notes = (
@@ -123,6 +139,7 @@ class Sigil(Event):
         description="the normalized command list (docs/sigils.md); draw this"
     )
     images: SigilImages | None
+    color: ColorTriad
     sdf: InlineSdf | None = Field(default=None, description="only with ?sdf=1")
 
     @classmethod
@@ -139,6 +156,7 @@ class Sigil(Event):
             timestamp=timezone.now(),
             commands=moment.sigil_commands,
             images=SigilImages(**images) if images else None,
+            color=ColorTriad.of(moment),
         )
 
 
@@ -176,6 +194,7 @@ class MindMomentAnnounced(Event):
     sigil_phrase: str
     circumplex: Circumplex
     colour: str = Field(pattern="^#[0-9a-f]{6}$")
+    color: ColorTriad
     engine: str
     is_dream: bool
     created_at: Time
@@ -191,11 +210,33 @@ class MindMomentAnnounced(Event):
             sigil_phrase=moment.sigil_phrase,
             circumplex=Circumplex(valence=moment.valence, arousal=moment.arousal),
             colour=moment.colour,
+            color=ColorTriad.of(moment),
             engine=moment.engine,
             is_dream=is_dream or moment.kind == "dream",
             created_at=moment.created_at,
             timestamp=timezone.now(),
         )
+
+
+class PhaseStarted(Event):
+    name = "phase"
+    notes = (
+        "Six per cycle of either loop, in order, each at its start: `PERCEPTS`, `SPOOL`, "
+        "`SIGILIN` (the cycle's `sigil` and `mindMoment` go out just before it), "
+        "`SIGILHOLD`, `SIGILOUT`, `RESET`. The durations add up to the loop's cycle (the "
+        "timeline below)."
+    )
+
+    phase: PhaseName
+    mode: Literal["LIVE", "DREAM"]
+    next_phase: PhaseName
+    duration: int = Field(ge=0, description="milliseconds")
+    cycle_number: int = Field(
+        description="the cycle the loop works on: the replayed moment's when dreaming, the "
+        "next moment's when live"
+    )
+    start_time: Time
+    is_dream: bool
 
 
 class SessionsUpdate(Event):
@@ -321,6 +362,7 @@ OBSERVER_EVENTS: tuple[type[Event], ...] = (
     CognitiveStateChanged,
     Sigil,
     MindMomentAnnounced,
+    PhaseStarted,
     SessionsUpdate,
     PerceptReceived,
     CycleStarted,

@@ -1,6 +1,14 @@
 """Reads of the dream settings."""
 
-from dreams.models import SETTABLE_FIELDS, DreamSettings
+from dreams.models import SETTABLE_FIELDS, DreamSettings, LoopTiming
+
+
+def phase_timeline_in_force(timing: LoopTiming) -> dict[str, dict[str, int]]:
+    """Each loop's display phases and their lengths in milliseconds, in order."""
+    return {
+        loop: {str(slot.phase): slot.duration_ms for slot in slots}
+        for loop, slots in (("dream", timing.dream_phases), ("cognitive", timing.cognitive_phases))
+    }
 
 
 def dream_settings_summary(row: DreamSettings) -> dict[str, object]:
@@ -16,4 +24,5 @@ def dream_settings_summary(row: DreamSettings) -> dict[str, object]:
             "dream_cycle_ms": timing.dream_cycle_ms,
             "session_timeout_ms": timing.session_timeout_ms,
         },
+        "phase_timeline_in_force": phase_timeline_in_force(timing),
     }

@@ -1,4 +1,5 @@
-"""Writes to the dream settings: cadence, live loop timing and setup completion.
+"""Writes to the dream settings: cadence, live loop timing (with the display phases'
+weights) and setup completion.
 
 The setup wizard, the admin and any API write through these, so each rule (ranges, time
 zones, the activation gate) is enforced in one place: the model's validators, run by
@@ -13,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dreams.models import SETTABLE_FIELDS, Cadence, DreamSettings
+from dreams.models import DEFAULT_PHASE_WEIGHTS, SETTABLE_FIELDS, Cadence, DreamSettings
 from engines.selection import engine_auto_select
 
 logger = logging.getLogger(__name__)
@@ -70,21 +71,32 @@ def loop_timing_update(
     cognitive_cycle_ms: int | None,
     dream_cycle_ms: int | None,
     session_timeout_ms: int | None,
+    phase_weights: Mapping[str, int] | None = None,
 ) -> DreamSettings:
     """The live loops' timing, in milliseconds; None means the server's environment value.
-    A running conductor picks the change up within a second (it re-reads the timing with
-    its session reaper), without a restart."""
+    `phase_weights` (by field name, see DEFAULT_PHASE_WEIGHTS) share each cycle among the
+    display phases; None keeps them. A running conductor picks the change up within a
+    second (it re-reads the timing with its session reaper), without a restart; new phase
+    weights apply from each loop's next cycle."""
     row = _locked()
     row.cognitive_cycle_ms = cognitive_cycle_ms
     row.dream_cycle_ms = dream_cycle_ms
     row.session_timeout_ms = session_timeout_ms
-    _save(row, ["cognitive_cycle_ms", "dream_cycle_ms", "session_timeout_ms"])
+    fields = ["cognitive_cycle_ms", "dream_cycle_ms", "session_timeout_ms"]
+    for name, weight in (phase_weights or {}).items():
+        if name not in DEFAULT_PHASE_WEIGHTS:
+            raise ValidationError({name: "This is not a display phase's weight."})
+        setattr(row, name, weight)
+        fields.append(name)
+    _save(row, fields)
     timing = row.loop_timing
     logger.info(
-        "Loop timing set: cognitive cycle %d ms, dream cycle %d ms, session timeout %d ms.",
+        "Loop timing set: cognitive cycle %d ms, dream cycle %d ms, session timeout %d ms, "
+        "phase weights %s.",
         timing.cognitive_cycle_ms,
         timing.dream_cycle_ms,
         timing.session_timeout_ms,
+        "/".join(str(weight) for weight in timing.phase_weights),
     )
     return row
 

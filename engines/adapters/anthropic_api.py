@@ -1,27 +1,20 @@
 """Anthropic's Messages API through the official SDK."""
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from engines.adapters.base import READY, Check, Completion, Engine, ReadinessState
-from engines.adapters.openai_api import sdk_error, sdk_installed
-from engines.adapters.prompted import PromptedEngine
-from engines.errors import EngineError, EngineNotReady
+from engines.adapters.base import Completion
+from engines.adapters.hosted import HostedAdapter, HostedClient, sdk_error
+from engines.errors import EngineError
 from engines.schemas import DraftSchema
 
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
 # Room for the longest draft (a dream's narrative and themes) with a margin; drafts are
 # validated afterwards, so a truncated answer surfaces as invalid output, not silence.
 MAX_TOKENS = 4096
-SETUP_HINT = "Set ANTHROPIC_API_KEY in the server's environment, then reload."
 
 
 @dataclass(frozen=True)
-class AnthropicClient:
-    model: str
-    base_url: str
-    api_key: str = field(repr=False)
-
+class AnthropicClient(HostedClient):
     def complete(
         self, *, system: str, prompt: str, schema: DraftSchema, timeout: float
     ) -> Completion:
@@ -71,24 +64,11 @@ class AnthropicClient:
             raise EngineError("the server's answer is not an Anthropic message") from None
 
 
-class AnthropicAdapter:
-    def check(self, env: Mapping[str, str]) -> Check:
-        if not sdk_installed("anthropic"):
-            return Check(
-                ReadinessState.NOT_INSTALLED,
-                "Install the Anthropic SDK: pip install 'dreams[providers]', then restart.",
-            )
-        if not env.get("ANTHROPIC_API_KEY"):
-            return Check(ReadinessState.NEEDS_SETUP, SETUP_HINT)
-        return READY
-
-    def engine(self, *, model: str, timeout: float, env: Mapping[str, str]) -> Engine:
-        api_key = env.get("ANTHROPIC_API_KEY", "")
-        if not api_key:
-            raise EngineNotReady(message=f"{EngineNotReady.default_message} {SETUP_HINT}")
-        client = AnthropicClient(
-            model=model,
-            base_url=env.get("ANTHROPIC_BASE_URL") or ANTHROPIC_BASE_URL,
-            api_key=api_key,
-        )
-        return PromptedEngine(client=client, timeout=timeout)
+class AnthropicAdapter(HostedAdapter):
+    sdk_module = "anthropic"
+    install_hint = "Install the Anthropic SDK: pip install 'dreams[providers]', then restart."
+    setup_hint = "Set ANTHROPIC_API_KEY in the server's environment, then reload."
+    client_type = AnthropicClient
+    key_variables = ("ANTHROPIC_API_KEY",)
+    base_url_variable = "ANTHROPIC_BASE_URL"
+    default_base_url = ANTHROPIC_BASE_URL

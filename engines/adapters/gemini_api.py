@@ -1,19 +1,21 @@
 """Google's Gemini API through Google's official Gen AI SDK (`google-genai`)."""
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx
 
-from engines.adapters.base import READY, Check, Completion, Engine, ReadinessState
-from engines.adapters.openai_api import error_for_status, scrub, sdk_installed
-from engines.adapters.prompted import PromptedEngine
+from engines.adapters.base import Completion
+from engines.adapters.hosted import (
+    HostedAdapter,
+    HostedClient,
+    error_for_status,
+    scrub,
+)
 from engines.errors import (
     EngineAuthFailed,
     EngineError,
-    EngineNotReady,
     EngineOutputInvalid,
     EngineTimeout,
     EngineUnreachable,
@@ -27,13 +29,8 @@ GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
 # GEMINI_API_KEY is the one documented; Google's SDK and tools also read GOOGLE_API_KEY,
 # so a server set up for them works as it is. GEMINI_API_KEY wins when both are set.
 KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
-SETUP_HINT = "Set GEMINI_API_KEY in the server's environment, then reload."
 # Gemini refuses an unknown key with 400 and this reason, not with 401.
 _INVALID_KEY_REASON = "API_KEY_INVALID"
-
-
-def _api_key(env: Mapping[str, str]) -> str:
-    return next((env[name] for name in KEY_VARIABLES if env.get(name)), "")
 
 
 def _gemini_error(error: Exception, secrets: list[str]) -> EngineError:
@@ -63,11 +60,7 @@ def _no_answer_reason(response: "GenerateContentResponse") -> str:
 
 
 @dataclass(frozen=True)
-class GeminiClient:
-    model: str
-    base_url: str
-    api_key: str = field(repr=False)
-
+class GeminiClient(HostedClient):
     def complete(
         self, *, system: str, prompt: str, schema: DraftSchema, timeout: float
     ) -> Completion:
@@ -117,24 +110,11 @@ class GeminiClient:
         )
 
 
-class GeminiAdapter:
-    def check(self, env: Mapping[str, str]) -> Check:
-        if not sdk_installed("google.genai"):
-            return Check(
-                ReadinessState.NOT_INSTALLED,
-                "Install Google's Gen AI SDK: pip install 'dreams[providers]', then restart.",
-            )
-        if not _api_key(env):
-            return Check(ReadinessState.NEEDS_SETUP, SETUP_HINT)
-        return READY
-
-    def engine(self, *, model: str, timeout: float, env: Mapping[str, str]) -> Engine:
-        api_key = _api_key(env)
-        if not api_key:
-            raise EngineNotReady(message=f"{EngineNotReady.default_message} {SETUP_HINT}")
-        client = GeminiClient(
-            model=model,
-            base_url=env.get("GEMINI_BASE_URL") or GEMINI_BASE_URL,
-            api_key=api_key,
-        )
-        return PromptedEngine(client=client, timeout=timeout)
+class GeminiAdapter(HostedAdapter):
+    sdk_module = "google.genai"
+    install_hint = "Install Google's Gen AI SDK: pip install 'dreams[providers]', then restart."
+    setup_hint = "Set GEMINI_API_KEY in the server's environment, then reload."
+    client_type = GeminiClient
+    key_variables = KEY_VARIABLES
+    base_url_variable = "GEMINI_BASE_URL"
+    default_base_url = GEMINI_BASE_URL

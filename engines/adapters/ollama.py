@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from engines.adapters.base import READY, Check, Completion, Engine, ReadinessState
-from engines.adapters.openai_api import error_for_status
+from engines.adapters.hosted import error_for_status
 from engines.adapters.prompted import PromptedEngine
 from engines.errors import EngineError, EngineTimeout, EngineUnreachable
 from engines.registry import EngineId, engine_spec

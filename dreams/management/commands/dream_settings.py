@@ -7,7 +7,7 @@ import json
 from argparse import ArgumentParser
 from typing import Any, cast
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import BooleanField, Field
@@ -92,7 +92,9 @@ class Command(ProductCommand):
                     row = dream_settings_change(changes=values, finish_setup=finish_setup)
                 except ValidationError as error:
                     errors = [
-                        f"{name}: {' '.join(messages)}"
+                        " ".join(messages)
+                        if name == NON_FIELD_ERRORS
+                        else f"{name}: {' '.join(messages)}"
                         for name, messages in error.message_dict.items()
                     ]
             if errors:
@@ -122,6 +124,11 @@ class Command(ProductCommand):
 def _shown(name: str, value: object) -> object:
     if value is None and name in EMPTY_MEANS_ENVIRONMENT:
         return "(the environment's)"
+    if name == "phase_timeline_in_force" and isinstance(value, dict):
+        return "; ".join(
+            f"{loop}: " + ", ".join(f"{phase} {ms} ms" for phase, ms in phases.items())
+            for loop, phases in value.items()
+        )
     if isinstance(value, dict):
         return ", ".join(f"{key} {shown}" for key, shown in value.items())
     return value
