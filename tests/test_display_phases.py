@@ -10,13 +10,21 @@ import contextlib
 import threading
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import TypeVar
 
 import pytest
 from channels.db import database_sync_to_async
 
 from dreams.conductor import conductor as conductor_module
 from dreams.conductor.conductor import Conductor
-from dreams.realtime.events import Event, PhaseStarted
+from dreams.realtime.events import (
+    CognitiveStateChanged,
+    Event,
+    InlineSdf,
+    MindMomentAnnounced,
+    PhaseStarted,
+    Sigil,
+)
 from dreams.services.dream_settings import dream_settings_change
 from tests.clock import FakeClock
 from tests.factories import make_moment, make_percept, make_session
@@ -24,6 +32,7 @@ from tests.live import eventually
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
+E = TypeVar("E", bound=Event)
 PHASES = ["PERCEPTS", "SPOOL", "SIGILIN", "SIGILHOLD", "SIGILOUT", "RESET"]
 DREAM_CYCLE_MS = 12_000
 COGNITIVE_CYCLE_MS = 6_000
@@ -36,14 +45,17 @@ class Recorded:
         self.items: list[tuple[float, Event]] = []
         real = conductor.broadcaster.broadcast
 
-        async def record(event: Event, **kwargs: object) -> None:
+        async def record(event: Event, *, inline_sdf: InlineSdf | None = None) -> None:
             self.items.append((clock.now(), event))
-            await real(event, **kwargs)
+            await real(event, inline_sdf=inline_sdf)
 
         conductor.broadcaster.broadcast = record  # type: ignore[method-assign]
 
     def phases(self) -> list[tuple[float, PhaseStarted]]:
         return [(at, event) for at, event in self.items if isinstance(event, PhaseStarted)]
+
+    def first(self, kind: type[E]) -> E:
+        return next(event for _, event in self.items if isinstance(event, kind))
 
     def names(self) -> list[str]:
         return [event.name for _, event in self.items]
@@ -95,7 +107,9 @@ async def cognized(recorded: Recorded) -> None:
     """Wait for the cycle's cognition to end (the state after VISUALIZING)."""
 
     def states() -> list[str]:
-        return [event.state for _, event in recorded.items if event.name == "cognitiveState"]
+        return [
+            event.state for _, event in recorded.items if isinstance(event, CognitiveStateChanged)
+        ]
 
     await eventually(
         lambda: "VISUALIZING" in states() and states()[-1] == "AGGREGATING", "the cycle cognized"
@@ -139,7 +153,7 @@ async def a_dream_cycle(clock: FakeClock, recorded: Recorded) -> None:
     spool, sigil_in = names.index("phase", names.index("phase") + 1), names.index("sigil")
     assert names[sigil_in : sigil_in + 3] == ["sigil", "mindMoment", "phase"]
     assert spool < sigil_in
-    sigil_event = next(event for _, event in recorded.items if event.name == "sigil")
+    sigil_event = recorded.first(Sigil)
     assert sigil_event.cycle == dreamt and sigil_event.is_dream
 
     # The next cycle starts as this one ends.
@@ -209,7 +223,7 @@ async def a_live_cycle(conductor: Conductor, clock: FakeClock, recorded: Recorde
     names = recorded.names()
     shown = names.index("mindMoment")
     assert names[shown - 1 : shown + 3] == ["sigil", "mindMoment", "cycleCompleted", "phase"]
-    moment = next(event for _, event in recorded.items if event.name == "mindMoment")
+    moment = recorded.first(MindMomentAnnounced)
     phases = [event for _, event in recorded.phases()[:6]]
     assert phases[2].phase == "SIGILIN" and not moment.is_dream
     assert {event.cycle_number for event in phases} == {moment.cycle}
