@@ -54,6 +54,6 @@ def circumplex_triad(valence: float, arousal: float) -> ColourTriad:
     hue = (math.atan2(arousal, valence) / (2 * math.pi)) % 1.0
     return ColourTriad(
         primary=circumplex_colour(valence, arousal),
-        secondary=_hex(hue + TRIAD_HUE_STEP, 0.2 + 0.06 * arousal, 0.1 + 0.55 * intensity),
+        secondary=_hex(hue + TRIAD_HUE_STEP, 0.16 + 0.04 * arousal, 0.1 + 0.55 * intensity),
         accent=_hex(hue - TRIAD_HUE_STEP, 0.84 + 0.06 * arousal, 0.15 + 0.75 * intensity),
     )

@@ -34,6 +34,14 @@ class SigilImageUrlsSerializer(serializers.Serializer):
     sdf = serializers.CharField()
 
 
+class ColorTriadSerializer(serializers.Serializer):
+    """The source system's colour triad (its name `color`), derived from the reading."""
+
+    primary = serializers.CharField()
+    secondary = serializers.CharField()
+    accent = serializers.CharField()
+
+
 class MomentOutputSerializer(serializers.ModelSerializer):
     # What `many=True` builds, spelled so that its type is known.
     prior_moment_ids = serializers.PrimaryKeyRelatedField.many_init(
@@ -41,6 +49,7 @@ class MomentOutputSerializer(serializers.ModelSerializer):
     )
     session_id = serializers.UUIDField(read_only=True, allow_null=True)
     images = serializers.SerializerMethodField()
+    color = ColorTriadSerializer(source="colour_triad", read_only=True)
 
     class Meta:
         model = MindMoment
@@ -56,6 +65,7 @@ class MomentOutputSerializer(serializers.ModelSerializer):
             "valence",
             "arousal",
             "colour",
+            "color",
             "visual_percepts",
             "audio_percepts",
             "prior_moment_ids",

@@ -54,6 +54,8 @@ def moment_page(request: HttpRequest, pk: int) -> HttpResponse:
             "arousal": signed(moment.arousal),
             # It lands in a style attribute: only a colour, never anything else.
             "colour": moment.colour.lower() if COLOUR.fullmatch(moment.colour) else "",
+            # Derived from the reading (always #rrggbb): the triad displays tint by.
+            "triad": vars(moment.colour_triad).items(),
             "percepts": [
                 {"word": PERCEPT_WORDS.get(line.kind, "Perceived"), "line": line}
                 for line in page.percepts
