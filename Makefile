@@ -8,7 +8,7 @@ SEED_COUNT ?= 500
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev browser lint typecheck bench lock clean
+.PHONY: run test install install-dev browser node-clients lint typecheck bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,20 @@ browser:
 			echo "Install Debian's chromium (apt-get install chromium) to run the page tests."; \
 		fi; }
 
+# The source system's socket.io client for tests/test_socketio.py, from npm at the versions
+# in tests/node/package-lock.json, when Node is present (the test skips without it, and
+# fails under DREAMS_REQUIRE_SERVICES).
+node-clients: tests/node/node_modules/.package-lock.json
+
+tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix tests/node --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "Node is not installed: the Node client test will be skipped (apt-get install nodejs npm)."; \
+	fi
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev node-clients
 
 .env:
 	cp .env.example .env

@@ -5,7 +5,6 @@
 """
 
 import asyncio
-import hmac
 import json
 import logging
 from typing import cast
@@ -15,32 +14,33 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from dreams.conductor.conductor import notify_conductor, session_group
+from dreams.conductor.conductor import session_group
 from dreams.models import SessionEndReason
+from dreams.perceptors import (
+    perceptor_percept,
+    perceptor_refusal,
+    perceptor_within_rate,
+    sessions_changed,
+)
 from dreams.protocol import FrameError, validate_session_frame
 from dreams.realtime import daphne_port
 from dreams.realtime.events import (
     Error,
     ErrorReason,
     Event,
-    PerceptAccepted,
-    PerceptReceived,
     SessionEnded,
     SessionEndReasonValue,
     SessionStarted,
     Snapshot,
 )
 from dreams.realtime.hub import CLOSE_TOO_SLOW, hub
-from dreams.realtime.publish import apublish
 from dreams.realtime.snapshot import observer_snapshot
-from dreams.services.sessions import SessionClosed, percept_accept, session_end, session_start
+from dreams.services.sessions import SessionClosed, session_end, session_start
 from dreams.text import MAX_JSON_DEPTH, json_depth_exceeds
-from dreamsite.control import control_refusal_for, within_rate
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
-SESSION_LOGIN_COPY = "Log in as staff, or connect with the session token (?token=)."
 
 
 def _query(scope: dict) -> dict[str, str]:
@@ -140,21 +140,12 @@ class SessionConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHORIZED)
 
     def _refusal(self) -> str | None:
-        """Why this connection may not open a session, as product copy; None when it may.
-
-        The token is for perceptor devices; a logged-in staff user's session cookie (the
-        perceptor page) counts too, under the same rule as every other control. Origin is
-        checked before this runs, so another site cannot borrow the cookie.
-        """
-        expected = settings.DREAMS_SESSION_TOKEN
-        given = _query(self.scope).get("token", "")
-        if expected and hmac.compare_digest(given.encode(), expected.encode()):
-            return None
-        user = self.scope.get("user")
-        if user is not None and user.is_authenticated:
-            client = self.scope.get("client") or ("", 0)
-            return control_refusal_for(user=user, address=client[0])
-        return SESSION_LOGIN_COPY
+        """Why this connection may not open a session (dreams.perceptors)."""
+        return perceptor_refusal(
+            token=_query(self.scope).get("token", ""),
+            user=self.scope.get("user"),
+            address=(self.scope.get("client") or ("", 0))[0],
+        )
 
     async def disconnect(self, code: int) -> None:
         if self.session_id is not None:
@@ -211,15 +202,8 @@ class SessionConsumer(AsyncWebsocketConsumer):
             await self._end(SessionEndReason.ENDED)
 
     async def _within_rate(self) -> bool:
-        """Frames per minute per caller (the login or the token, and the address), counted
-        across every web process."""
-        user = self.scope.get("user")
-        principal = f"user{user.pk}" if user is not None and user.is_authenticated else "token"
-        address = (self.scope.get("client") or ("unknown", 0))[0]
-        return await within_rate(
-            scope="session-frames",
-            caller=f"{principal}@{address}",
-            limit=settings.DREAMS_SESSION_FRAMES_PER_MINUTE,
+        return await perceptor_within_rate(
+            user=self.scope.get("user"), address=(self.scope.get("client") or ("unknown", 0))[0]
         )
 
     async def _start(self, data: dict) -> None:
@@ -232,7 +216,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if self.channel_layer is not None:
             await self.channel_layer.group_add(session_group(self.session_id), self.channel_name)
         await self.reply(SessionStarted(session_id=self.session_id))
-        await notify_conductor({"type": "sessions.changed"})
+        await sessions_changed()
 
     async def _percept(self, data: dict) -> None:
         if self.session_id is None:
@@ -240,17 +224,14 @@ class SessionConsumer(AsyncWebsocketConsumer):
             return
         kind = data.pop("kind")
         try:
-            percept = await database_sync_to_async(percept_accept)(
-                session_id=self.session_id, kind=kind, payload=data
+            await perceptor_percept(
+                session_id=self.session_id, kind=kind, fields=data, acknowledge=self.reply
             )
         except SessionClosed:
             await self._leave(self.session_id)
             self.session_id = None
             await self.reply_error("session_ended", "The session has ended; start a new one.")
-            await notify_conductor({"type": "sessions.changed"})
-            return
-        await self.reply(PerceptAccepted(percept_id=percept.pk, received_at=percept.received_at))
-        await apublish(PerceptReceived(session_id=self.session_id, kind=kind, **data))
+            await sessions_changed()
 
     async def _end(self, reason: SessionEndReason) -> None:
         session_id, self.session_id = self.session_id, None
@@ -262,7 +243,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if reason != SessionEndReason.DISCONNECTED:
             ended = cast(SessionEndReasonValue, str(reason))  # SessionEndReason's values
             await self.reply(SessionEnded(session_id=session_id, reason=ended))
-        await notify_conductor({"type": "sessions.changed"})
+        await sessions_changed()
 
     async def reply(self, event: Event) -> None:
         """A reply to this session alone: not a broadcast, so its `seq` is 0."""

@@ -152,13 +152,18 @@ def validate_session_frame(frame: object) -> tuple[str, dict]:
     if not isinstance(event, str) or event not in _VALIDATORS:
         known = ", ".join(SESSION_FRAMES)
         raise FrameError("unknown_event", f"Unknown event; sessions send {known}.")
-    validator = _validator_for(event, frame)
+    data = frame.get("data", {})
+    check_frame(_validator_for(event, frame), frame, text=data)
+    return event, data
+
+
+def check_frame(validator: Draft202012Validator, frame: object, *, text: object) -> None:
+    """FrameError naming the first field at fault: `frame` against the validator's schema,
+    then every string in `text` (field names too) against the text rules."""
     error = next(iter(sorted(validator.iter_errors(frame), key=lambda e: e.path)), None)
     if error is not None:
         raise FrameError("invalid_frame", _field_message(error)[:300])
-    data = frame.get("data", {})
-    for where, text in _strings(data):
-        problem = text_problem(text)
+    for where, value in _strings(text):
+        problem = text_problem(value)
         if problem is not None:
             raise FrameError("invalid_text", f"{where}: {problem}")
-    return event, data

@@ -10,6 +10,9 @@
   in its own connection; past `DREAMS_OBSERVER_BACKLOG_BYTES` (or `OBSERVER_QUEUE_LIMIT`
   frames on the ASGI path) the hub closes it with 4408, and it reconnects and resyncs from
   `seq`. The others are not held back.
+- Other protocols' observers (the source system's socket.io clients,
+  `dreams.realtime.socketio_port`) get each event from the same dispatch, after the native
+  ones, through the delivery they registered (`also_to`).
 - An observer joins after its snapshot is read, atomically with a replay of the recent
   events the snapshot does not cover, so nothing is missed or sent twice between the
   snapshot and the live stream (`ObserverHub.go_live`).
@@ -24,6 +27,7 @@ import contextlib
 import logging
 import resource
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from django.conf import settings
@@ -106,6 +110,7 @@ class ObserverHub:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.subscription = Subscription(self.dispatch)
         self.slow_closed = 0
+        self._also: list[Callable[[EncodedEvent], Awaitable[None]]] = []
 
     def __len__(self) -> int:
         return len(self._links)
@@ -117,6 +122,12 @@ class ObserverHub:
         """Whether this observer is written to through its daphne port."""
         link = self._links.get(observer)
         return link is not None and link.port is not None
+
+    def also_to(self, deliver: Callable[[EncodedEvent], Awaitable[None]]) -> None:
+        """Hand every event, after the native observers have theirs, to `deliver` too (another
+        protocol's port; registered once per process)."""
+        if deliver not in self._also:
+            self._also.append(deliver)
 
     # -- joining and leaving --------------------------------------------------------------
 
@@ -174,6 +185,11 @@ class ObserverHub:
         limit = settings.DREAMS_OBSERVER_BACKLOG_BYTES
         for link in tuple(self._links.values()):
             self._deliver(link, frames, limit)
+        for deliver in self._also:
+            try:
+                await deliver(event)
+            except Exception:  # another protocol's trouble must not stop the native stream
+                logger.exception("Could not hand %s to another protocol's observers.", event.event)
 
     def _deliver(self, link: _Link, frames: _Frames, limit: int) -> None:
         port = link.port

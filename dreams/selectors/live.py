@@ -1,5 +1,6 @@
-"""Reads for what observers see live: the conductor's last snapshot (`current_snapshot`)
-and the dream loop's pick, described here.
+"""Reads for what observers see live: the conductor's last snapshot (`current_snapshot`),
+the loop it runs and the open sessions (`live_cycle`, `open_session_names`), and the dream
+loop's pick, described here.
 
 The pick: a uniformly random mind moment with a sigil, in time that does not
 grow with the table.
@@ -38,15 +39,25 @@ writes. Database errors propagate: the dream loop logs them and carries on.
 """
 
 import random
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field
+from django.utils import timezone
 
-from dreams.models import ConductorLease, MindMoment
+from dreams.models import ConductorLease, DreamSettings, MindMoment, Session
 
-__all__ = ["DREAM_FIELDS", "random_sigil_moment"]
+__all__ = [
+    "DREAM_FIELDS",
+    "LiveCycle",
+    "current_snapshot",
+    "live_cycle",
+    "open_session_names",
+    "random_sigil_moment",
+    "session_is_open",
+]
 
 # What a dream broadcast reads (dreams.realtime.events), so that making it costs no
 # further query; the rest (percepts, session, ...) stays deferred.
@@ -173,3 +184,34 @@ def current_snapshot() -> ConductorLease | None:
     """What the leading conductor last recorded for observers (state, sessions, the last
     sigil), or None when no conductor ever led."""
     return ConductorLease.objects.select_related("last_sigil_moment").first()
+
+
+@dataclass(frozen=True)
+class LiveCycle:
+    """The loop the conductor runs now: its state ("IDLE" before any conductor led),
+    whether a conductor holds the lease, and the period of that loop's cycle."""
+
+    state: str
+    conducting: bool
+    interval_ms: int
+
+
+def live_cycle() -> LiveCycle:
+    lease = current_snapshot()
+    state = (lease.state if lease is not None else "") or "IDLE"
+    timing = DreamSettings.load().loop_timing
+    return LiveCycle(
+        state=state,
+        conducting=lease is not None and lease.expires_at > timezone.now(),
+        interval_ms=timing.dream_cycle_ms if state == "DREAMING" else timing.cognitive_cycle_ms,
+    )
+
+
+def open_session_names() -> list[str]:
+    """Each open session, oldest first, by the name its perceptor gave (else its id)."""
+    open_sessions = Session.objects.filter(ended_at__isnull=True).order_by("started_at")
+    return [name or str(pk) for pk, name in open_sessions.values_list("pk", "client_name")]
+
+
+def session_is_open(session_id: str) -> bool:
+    return Session.objects.filter(pk=session_id, ended_at__isnull=True).exists()
