@@ -85,6 +85,7 @@ class _Client:
 
 
 _clients: dict[str, _Client] = {}
+_greetings: set[asyncio.Task] = set()
 _server: socketio.AsyncServer | None = None
 
 
@@ -191,7 +192,11 @@ async def _connect(sid: str, environ: dict[str, Any], auth: object = None) -> No
     cycle = await database_sync_to_async(live_cycle)()
     # Sent once the connection is acknowledged (after this handler returns): the state a
     # display shows until the next change.
-    asyncio.get_running_loop().create_task(_reply(sid, "cognitiveState", {"state": cycle.state}))
+    greeting = asyncio.get_running_loop().create_task(
+        _reply(sid, "cognitiveState", {"state": cycle.state})
+    )
+    _greetings.add(greeting)  # held until sent (the loop keeps only weak references)
+    greeting.add_done_callback(_greetings.discard)
 
 
 async def _disconnect(sid: str, reason: object = None) -> None:
@@ -371,11 +376,13 @@ async def _session_status(sid: str, payload: object = None) -> None:
     await _reply(sid, "sessionsUpdate", shapes.sessions_update(len(names), names))
 
 
-async def _too_deep(sid: str, *payload: object) -> dict[str, Any]:
+async def _too_deep(sid: str, *payload: object) -> Reply:
+    if not await _read_allowed(sid):
+        return None
     return await _error(sid, "too_deep", f"The frame nests deeper than {MAX_JSON_DEPTH} levels.")
 
 
-async def _unknown_event(event: str, sid: str, *payload: object) -> dict[str, Any] | None:
+async def _unknown_event(event: str, sid: str, *payload: object) -> Reply:
     if not await _read_allowed(sid):
         return None
     known = ", ".join(("startSession", "percept", "endSession", *READ_REQUESTS))
