@@ -20,6 +20,7 @@ from dreams.admin_html import (
     written,
     written_block,
 )
+from dreams.admin_personalities import PersonalityAdmin, personality_link
 from dreams.models import (
     DEFAULT_PHASE_WEIGHTS,
     Cadence,
@@ -29,6 +30,7 @@ from dreams.models import (
     DreamSettings,
     MindMoment,
     Percept,
+    Personality,
     RunStatus,
     Session,
     Trigger,
@@ -89,6 +91,10 @@ class ReadOnlyHistoryAdmin(GuardedModelAdmin):
     def engine_name(self, row: MindMoment | DreamRun | DreamReview) -> str:
         """The engine as the pages name it ("Offline (built in)"), not its stored id."""
         return engine_label(row.engine) or "-"
+
+    @admin.display(description="Personality")
+    def personality_version(self, row: MindMoment | DreamReview) -> SafeString | str:
+        return personality_link(row.personality)
 
 
 class EngineFilter(admin.SimpleListFilter):
@@ -165,6 +171,7 @@ class MindMomentAdmin(ReadOnlyHistoryAdmin):
                     "prior_moment_links",
                     "session",
                     "engine_name",
+                    "personality_version",
                     "processing_ms",
                 ]
             },
@@ -180,6 +187,7 @@ class MindMomentAdmin(ReadOnlyHistoryAdmin):
         "percepts_read",
         "prior_moment_links",
         "engine_name",
+        "personality_version",
     ]
 
     def view_on_site(self, moment: MindMoment) -> str:
@@ -234,6 +242,9 @@ class MindMomentAdmin(ReadOnlyHistoryAdmin):
             )
             or "It followed no earlier moment."
         )
+
+
+admin.site.register(Personality, PersonalityAdmin)
 
 
 @admin.register(Session)
@@ -385,6 +396,7 @@ class DreamReviewAdmin(ReadOnlyHistoryAdmin):
         "threads_read",
         "engine_name",
         "model",
+        "personality_version",
         "material_count",
         "material_through_cycle",
         "moment",

@@ -14,6 +14,7 @@ from dreams.models import (
     DreamRun,
     DreamSettings,
     MindMoment,
+    Personality,
     RunStage,
     RunStatus,
 )
@@ -22,6 +23,7 @@ from dreams.run_reasons import OUTCOME_COPY
 from dreams.selectors.dream_runs import dream_run_active, dream_run_history, latest_review
 from dreams.selectors.health import DreamHealth, HealthStatus, dream_health
 from dreams.selectors.moments import moment_queryset, moments_by_id
+from dreams.selectors.personalities import personality_active
 from engines.adapters.base import ReadinessState
 from engines.readiness import Readiness, all_engine_readiness
 from engines.selection import SelectedEngine, selected_engine
@@ -193,6 +195,10 @@ class Dashboard:
     @cached_property
     def selection(self) -> SelectedEngine:
         return selected_engine()
+
+    @cached_property
+    def personality(self) -> Personality | None:
+        return personality_active()
 
     @cached_property
     def any_engine_ready(self) -> bool:

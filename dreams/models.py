@@ -14,7 +14,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+)
 from django.db import models
 from django.db.models import Q
 from django.db.models.lookups import GreaterThan
@@ -26,6 +31,7 @@ from dreams.conductor.phases import PhaseSlot, phase_timeline
 from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN, ColourTriad, circumplex_triad
 from dreams.processes import HOLDER_MAX_LENGTH
 from dreamsite.validators import validate_clean_text
+from engines.contracts import SIGIL_STYLE_MAX_CHARS, VOICE_MAX_CHARS, Voice
 
 # Every lease holder (conductor, dream run, scheduler check) is named by processes.holder_name.
 HOLDER_HELP = "host:pid:random, from dreams.processes.holder_name"
@@ -98,6 +104,102 @@ class Session(models.Model):
         return self.ended_at is None
 
 
+NOTES_MAX_CHARS = 2_000
+
+
+class Personality(models.Model):
+    """One version of the mind's editable voice: who it is when it thinks, who it is when
+    it dreams, and how its sigils look. Exactly one version is active (the database keeps
+    it so); every mind moment and dream review records the version that made it.
+
+    A version's wording never changes once written: an edit is a new version, so what a
+    moment cites is what made it. The fixed contract that follows the voice in every
+    prompt is code (`engines.prompts`), never a row.
+    """
+
+    name = models.CharField(max_length=80, validators=[validate_clean_text])
+    version = models.PositiveIntegerField(unique=True, editable=False)
+    cognition_voice = models.TextField(
+        "voice of cognition",
+        max_length=VOICE_MAX_CHARS,
+        # A TextField's max_length is only its form's: the validator enforces it here.
+        validators=[MaxLengthValidator(VOICE_MAX_CHARS), validate_clean_text],
+        help_text="Who the mind is when it turns percepts into mind moments.",
+    )
+    dreaming_voice = models.TextField(
+        "voice of dreaming",
+        max_length=VOICE_MAX_CHARS,
+        validators=[MaxLengthValidator(VOICE_MAX_CHARS), validate_clean_text],
+        help_text="Who the mind is when it consolidates its moments into a dream.",
+    )
+    sigil_style = models.TextField(
+        max_length=SIGIL_STYLE_MAX_CHARS,
+        blank=True,
+        validators=[MaxLengthValidator(SIGIL_STYLE_MAX_CHARS), validate_clean_text],
+        help_text="How its sigils should look, within the fixed sigil language.",
+    )
+    notes = models.TextField(
+        max_length=NOTES_MAX_CHARS,
+        blank=True,
+        validators=[MaxLengthValidator(NOTES_MAX_CHARS), validate_clean_text],
+        help_text="What this version is for, what changed: for the operators, never sent.",
+    )
+    is_active = models.BooleanField("active", default=False, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # A staff member's username, "control-token" for the API's token, empty for the
+    # version installed with Dreams.
+    created_by = models.CharField(max_length=150, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name_plural = "personalities"
+        constraints = [
+            # At most one active version, kept by the database (a unique index over the
+            # active rows only); the services keep at least one.
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="personality_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (version {self.version})"
+
+    def clean(self) -> None:
+        super().clean()
+        blank = [name for name in ("cognition_voice", "dreaming_voice") if not self._text(name)]
+        if blank:
+            raise ValidationError({name: "Write at least a few words." for name in blank})
+
+    def _text(self, name: str) -> str:
+        value = getattr(self, name)
+        return value.strip() if isinstance(value, str) else ""
+
+    @property
+    def voice(self) -> Voice:
+        return Voice(
+            cognition=self.cognition_voice,
+            dreaming=self.dreaming_voice,
+            sigil_style=self.sigil_style,
+        )
+
+
+def personality_field(
+    related_name: str,
+) -> "models.ForeignKey[Personality | None, Personality | None]":
+    """The personality version that made a moment or a review. Empty for what was written
+    before personalities existed. PROTECT: history is append-only, so a version that
+    history cites cannot be deleted (that would rewrite what made those rows into "before
+    personalities"); a version nothing cites can be."""
+    return models.ForeignKey(
+        Personality,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        editable=False,
+    )
+
+
 class MindMoment(models.Model):
     """One thought of the mind: an observation, a sigil and an emotional reading."""
 
@@ -122,6 +224,7 @@ class MindMoment(models.Model):
     session = models.ForeignKey(
         Session, null=True, blank=True, on_delete=models.SET_NULL, related_name="moments"
     )
+    personality = personality_field("moments")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -492,6 +595,7 @@ class DreamReview(models.Model):
     material_through_cycle = models.BigIntegerField(
         help_text="Moments up to this cycle were considered; the next dream starts after it."
     )
+    personality = personality_field("reviews")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

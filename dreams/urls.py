@@ -1,7 +1,7 @@
 from django.urls import path
 
 import dreams.converters  # noqa: F401 - registers <id:...>
-from dreams.apis import dream_runs, dream_settings, moments
+from dreams.apis import dream_runs, dream_settings, moments, personalities
 
 urlpatterns = [
     path("moments/", moments.MomentListApi.as_view(), name="moment-list"),
@@ -13,6 +13,21 @@ urlpatterns = [
     path("dream/runs/<id:pk>/", dream_runs.DreamRunDetailApi.as_view(), name="dream-run-detail"),
     path("dream/health/", dream_runs.DreamHealthApi.as_view(), name="dream-health"),
     path("settings/", dream_settings.DreamSettingsApi.as_view(), name="dream-settings"),
+    path(
+        "personalities/",
+        personalities.PersonalityListCreateApi.as_view(),
+        name="personality-list",
+    ),
+    path(
+        "personalities/<id:pk>/",
+        personalities.PersonalityDetailApi.as_view(),
+        name="personality-detail",
+    ),
+    path(
+        "personalities/<id:pk>/activate/",
+        personalities.PersonalityActivateApi.as_view(),
+        name="personality-activate-api",
+    ),
     path("dream/reviews/", dream_runs.DreamReviewListApi.as_view(), name="dream-review-list"),
     path(
         "dream/reviews/latest/",

@@ -8,6 +8,7 @@ import dreams.converters  # noqa: F401 - registers <id:...>
 from dreams.pages.dreams import dream_list, dream_page
 from dreams.pages.history import moment_history
 from dreams.pages.moments import moment_page
+from dreams.pages.personality import personality_activate_page, personality_page
 from dreams.views import home, observe, perceive
 
 urlpatterns = [
@@ -18,6 +19,12 @@ urlpatterns = [
     path("moments/<id:pk>/", moment_page, name="moment-page"),
     path("dreams/", dream_list, name="dream-list"),
     path("dreams/<id:pk>/", dream_page, name="dream-page"),
+    path("personality/", personality_page, name="personality"),
+    path(
+        "personality/<id:pk>/activate/",
+        personality_activate_page,
+        name="personality-activate",
+    ),
     path("setup/", include("setup_wizard.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("dreams.urls")),

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN
 from dreams.sigils import SigilSyntaxError, parse_sigil
-from dreams.text import clean_text
+from dreams.text import clean_text, text_problem
 
 Unit = Annotated[float, Field(ge=CIRCUMPLEX_MIN, le=CIRCUMPLEX_MAX)]
 # Engine output is text like any other input: no lone surrogates, NUL or control characters.
@@ -132,3 +132,38 @@ class ContinuityContext:
     status: str
     times_seen: int
     note: str = ""
+
+
+# The longest wording a personality may give each part of its voice.
+VOICE_MAX_CHARS = 2_000
+SIGIL_STYLE_MAX_CHARS = 1_000
+
+
+@dataclass(frozen=True)
+class Voice:
+    """The editable part of the prompts: who the mind is when it thinks (cognition) and
+    when it dreams (dreaming), and how its sigils look (sigil_style). A personality version
+    holds one; `engines.prompts` puts the fixed contract after it.
+
+    Checked like all text: within its length, no lone surrogates, NUL or control
+    characters. Cognition and dreaming may not be blank; a sigil style may.
+    """
+
+    cognition: str
+    dreaming: str
+    sigil_style: str = ""
+
+    def __post_init__(self) -> None:
+        for name, label, limit, required in (
+            ("cognition", "the voice of cognition", VOICE_MAX_CHARS, True),
+            ("dreaming", "the voice of dreaming", VOICE_MAX_CHARS, True),
+            ("sigil_style", "the sigil style", SIGIL_STYLE_MAX_CHARS, False),
+        ):
+            text = getattr(self, name)
+            if required and not text.strip():
+                raise ValueError(f"{label} is empty")
+            if len(text) > limit:
+                raise ValueError(f"{label} is {len(text)} characters long (at most {limit})")
+            problem = text_problem(text)
+            if problem is not None:
+                raise ValueError(f"{label} {problem}")

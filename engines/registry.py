@@ -27,6 +27,9 @@ class EngineSpec:
     default_model: str = ""
     # Upstream-only engines are listed for recognition but can never be selected.
     selectable: bool = True
+    # Whether it thinks in a personality's voice: a language model does; the built-in
+    # engine has no model to give a voice to (its disclosure says so).
+    follows_personality: bool = True
 
     @property
     def timeout_variable(self) -> str:
@@ -97,8 +100,11 @@ ENGINES: tuple[EngineSpec, ...] = (
     EngineSpec(
         EngineId.OFFLINE,
         "Offline (built in)",
-        "Nothing leaves this server: the built-in engine runs here without a network.",
+        "Nothing leaves this server: the built-in engine runs here without a network. It "
+        "follows no personality: it has no language model to give a voice to, and writes "
+        "from the percepts' own words.",
         default_model="builtin",
+        follows_personality=False,
     ),
 )
 

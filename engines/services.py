@@ -16,8 +16,10 @@ from engines.contracts import (
     MomentContext,
     MomentDraft,
     PerceptInput,
+    Voice,
 )
 from engines.errors import EngineError, EngineNotReady
+from engines.prompts import DEFAULT_VOICE
 from engines.readiness import spec_readiness
 from engines.registry import EngineId, engine_spec
 from engines.selection import SelectedEngine, effective_model, selected_engine
@@ -89,20 +91,24 @@ def engine_cognize(
     *,
     percepts: Sequence[PerceptInput],
     prior_moments: Sequence[MomentContext],
+    voice: Voice,
     selection: SelectedEngine | None = None,
     timeout: float | None = None,
 ) -> EngineCall[MomentDraft]:
-    return _call(selection, timeout, lambda engine: engine.cognize(percepts, prior_moments))
+    return _call(
+        selection, timeout, lambda engine: engine.cognize(percepts, prior_moments, voice=voice)
+    )
 
 
 def engine_dream(
     *,
     material: Sequence[MomentContext],
     continuity: Sequence[ContinuityContext],
+    voice: Voice,
     selection: SelectedEngine | None = None,
     timeout: float | None = None,
 ) -> EngineCall[DreamDraft]:
-    return _call(selection, timeout, lambda engine: engine.dream(material, continuity))
+    return _call(selection, timeout, lambda engine: engine.dream(material, continuity, voice=voice))
 
 
 PROBE_TIMEOUT_S = 20.0
@@ -128,6 +134,7 @@ def engine_probe(*, engine: str | None = None) -> ProbeOutcome:
         call = engine_cognize(
             percepts=[PerceptInput(kind="visual", description="a person waves hello")],
             prior_moments=[],
+            voice=DEFAULT_VOICE,
             selection=selection,
             timeout=PROBE_TIMEOUT_S,
         )

@@ -1,5 +1,6 @@
 import logging
 import os
+from importlib import import_module
 
 import pytest
 from django.test import Client
@@ -65,8 +66,9 @@ def isolated_var_dir(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def dream_settings_row(request):
-    """The dream settings row that migration 0010 creates, as every real database has it:
-    a transactional test's flush empties the table, so it is put back before each test."""
+    """The dream settings row that migration 0010 creates, and the default personality that
+    migration 0009 seeds, as every real database has them: a transactional test's flush
+    empties the tables, so they are put back before each test."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None and not {"db", "transactional_db"} & set(request.fixturenames):
         return
@@ -74,9 +76,13 @@ def dream_settings_row(request):
         marker is not None and marker.kwargs.get("transaction", False)
     )
     request.getfixturevalue("transactional_db" if transactional else "db")
-    from dreams.models import DreamSettings
+    from django.apps import apps
+
+    from dreams.models import DreamSettings, Personality
 
     DreamSettings.objects.get_or_create(pk=DreamSettings.SINGLETON_ID)
+    if not Personality.objects.exists():
+        import_module("dreams.migrations.0009_personalities").seed_default_personality(apps, None)
 
 
 @pytest.fixture

@@ -339,7 +339,7 @@ def scripted_dreams(monkeypatch, setup_done):
     class Engine:
         threads: tuple[str, ...] = ()
 
-        def dream(self, material, continuity):
+        def dream(self, material, continuity, *, voice):
             return Answer(
                 DreamDraft.model_validate(
                     {

@@ -39,9 +39,11 @@ class StubEngine:
     def __init__(self, behaviour):
         self.behaviour = behaviour
         self.calls = 0
+        self.voices = []
 
-    def dream(self, material, continuity):
+    def dream(self, material, continuity, *, voice):
         self.calls += 1
+        self.voices.append(voice)
         return self.behaviour(self, material, continuity)
 
 

@@ -8,6 +8,7 @@ import pytest
 from engines.contracts import MomentContext, PerceptInput
 from engines.errors import EngineNotReady
 from engines.models import SelectionSource
+from engines.prompts import DEFAULT_VOICE
 from engines.selection import engine_select
 from engines.services import engine_cognize, engine_dream, engine_probe
 
@@ -20,7 +21,7 @@ def test_a_fresh_install_thinks_with_the_offline_engine():
         PerceptInput(kind="visual", description="a child holds a paper boat", valence=0.6),
         PerceptInput(kind="audio", transcript="look, my boat floats", arousal=0.4),
     ]
-    call = engine_cognize(percepts=percepts, prior_moments=[])
+    call = engine_cognize(percepts=percepts, prior_moments=[], voice=DEFAULT_VOICE)
     assert call.engine == "offline"
     assert call.draft.sigil_commands
     assert 1 <= len(call.draft.sigil_phrase.split()) <= 5
@@ -37,7 +38,7 @@ def test_a_fresh_install_thinks_with_the_offline_engine():
         )
         for i in range(1, 8)
     ]
-    dream = engine_dream(material=material, continuity=[])
+    dream = engine_dream(material=material, continuity=[], voice=DEFAULT_VOICE)
     assert dream.draft.cited_moment_ids() <= {m.id for m in material}
     assert dream.draft.sigil_commands
 
@@ -45,7 +46,7 @@ def test_a_fresh_install_thinks_with_the_offline_engine():
 def test_a_selected_engine_that_is_not_ready_is_not_called_and_not_replaced():
     engine_select(engine="anthropic", source=SelectionSource.ADMIN, allow_not_ready=True)
     with pytest.raises(EngineNotReady) as not_ready:
-        engine_cognize(percepts=[], prior_moments=[])
+        engine_cognize(percepts=[], prior_moments=[], voice=DEFAULT_VOICE)
     assert "ANTHROPIC_API_KEY" in not_ready.value.message
     assert not_ready.value.reason == "engine_not_ready"
 

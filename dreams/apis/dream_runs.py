@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dreams.apis.moments import SigilImageUrlsSerializer
+from dreams.apis.personalities import PersonalityRefSerializer
 from dreams.dream_run_data import DREAM_RUN_FIELDS
 from dreams.models import DreamReview, DreamRun, RunReason, RunStatus, Trigger
 from dreams.selectors.dream_runs import (
@@ -41,6 +42,7 @@ class DreamReviewOutputSerializer(serializers.ModelSerializer):
     valence = serializers.FloatField(source="moment.valence")
     arousal = serializers.FloatField(source="moment.arousal")
     moment_id = serializers.IntegerField()
+    personality = PersonalityRefSerializer(read_only=True, allow_null=True)
     images = serializers.SerializerMethodField()
 
     class Meta:
@@ -61,6 +63,7 @@ class DreamReviewOutputSerializer(serializers.ModelSerializer):
             "engine",
             "model",
             "material_count",
+            "personality",
             "created_at",
         ]
         read_only_fields = fields

@@ -16,6 +16,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from dreams.apis.personalities import PersonalityRefSerializer
 from dreams.models import MindMoment
 from dreams.selectors.moments import MomentFilter, moment_for_sigil_image, moment_queryset
 from dreams.services.sigil_images import (
@@ -48,6 +49,7 @@ class MomentOutputSerializer(serializers.ModelSerializer):
         source="prior_moments", read_only=True
     )
     session_id = serializers.UUIDField(read_only=True, allow_null=True)
+    personality = PersonalityRefSerializer(read_only=True, allow_null=True)
     images = serializers.SerializerMethodField()
     color = ColorTriadSerializer(source="colour_triad", read_only=True)
 
@@ -72,6 +74,7 @@ class MomentOutputSerializer(serializers.ModelSerializer):
             "engine",
             "processing_ms",
             "session_id",
+            "personality",
             "created_at",
             "images",
         ]

@@ -305,7 +305,7 @@ def _neighbour(review: DreamReview, *, older: bool) -> DreamLink | None:
 def dream_page(pk: int) -> DreamPage | None:
     """One dream review with everything its page shows; None when there is no such dream."""
     review = (
-        DreamReview.objects.select_related("moment")
+        DreamReview.objects.select_related("moment", "personality")
         .only(
             "id",
             "sequence",
@@ -324,6 +324,9 @@ def dream_page(pk: int) -> DreamPage | None:
             "moment__valence",
             "moment__arousal",
             "moment__colour",
+            "personality__id",
+            "personality__version",
+            "personality__name",
         )
         .filter(pk=pk)
         .first()

@@ -37,11 +37,11 @@ def dream_run_stage(run_id: int) -> str | None:
 
 
 def review_queryset() -> QuerySet[DreamReview]:
-    return DreamReview.objects.select_related("moment")
+    return DreamReview.objects.select_related("moment", "personality")
 
 
 def latest_review() -> DreamReview | None:
-    return DreamReview.objects.select_related("moment").order_by("-sequence").first()
+    return review_queryset().order_by("-sequence").first()
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ def _short(queryset: QuerySet[MindMoment]) -> QuerySet[MindMoment]:
 
 def _moment(pk: int) -> MindMoment | None:
     return (
-        MindMoment.objects.select_related("dream_review")
+        MindMoment.objects.select_related("dream_review", "personality")
         .defer(
             "sigil_code",
             "dream_review__narrative",

@@ -60,7 +60,11 @@ class MomentFilter(django_filters.FilterSet):
 
 def moment_queryset() -> QuerySet[MindMoment]:
     """Moments with what the API shows of them, newest cycle first."""
-    return MindMoment.objects.prefetch_related("prior_moments").order_by("-cycle")
+    return (
+        MindMoment.objects.select_related("personality")
+        .prefetch_related("prior_moments")
+        .order_by("-cycle")
+    )
 
 
 def moment_for_sigil_image(pk: int) -> MindMoment | None:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from dreams.models import MindMoment, MomentKind, Percept, PerceptKind
+from dreams.models import MindMoment, MomentKind, Percept, PerceptKind, Personality
 from dreams.selectors.moments import moment_context
+from dreams.selectors.personalities import personality_active, voice_of
 from dreams.services.moments import moment_create
 from dreams.services.sigil_images import SigilImageFormat, sigil_image_get_or_render
 from engines.contracts import MomentDraft, PerceptInput
@@ -23,6 +24,9 @@ class Cognition:
     percepts: list[Percept]
     call: EngineCall[MomentDraft]
     prior: list[MindMoment]
+    # The version whose voice the engine was given (None: the default voice, with no
+    # version in the database).
+    personality: Personality | None = None
 
 
 def pending_percepts() -> list[Percept]:
@@ -46,14 +50,21 @@ def _percept_input(percept: Percept) -> PerceptInput:
     )
 
 
+def prior_moments() -> list[MindMoment]:
+    """The moments the next cognition is given as context: the latest few."""
+    return list(MindMoment.objects.order_by("-cycle")[:PRIOR_MOMENTS_AS_CONTEXT])
+
+
 def cognize(percepts: Sequence[Percept], *, timeout: float | None = None) -> Cognition:
-    prior = list(MindMoment.objects.order_by("-cycle")[:PRIOR_MOMENTS_AS_CONTEXT])
+    prior = prior_moments()
+    personality = personality_active()
     call = engine_cognize(
         percepts=[_percept_input(percept) for percept in percepts],
         prior_moments=[moment_context(moment) for moment in prior],
+        voice=voice_of(personality),
         timeout=timeout,
     )
-    return Cognition(list(percepts), call, prior)
+    return Cognition(list(percepts), call, prior, personality)
 
 
 def visualize(cognition: Cognition) -> None:
@@ -83,6 +94,7 @@ def moment_from_cognition(cognition: Cognition) -> MindMoment:
         audio_percepts=[p.payload for p in percepts if p.kind == PerceptKind.AUDIO],
         prior_moments=cognition.prior,
         session=percepts[0].session if len(sessions) == 1 else None,
+        personality=cognition.personality,
     )
     Percept.objects.filter(pk__in=[percept.pk for percept in percepts]).update(moment=moment)
     return moment

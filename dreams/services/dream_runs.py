@@ -32,6 +32,7 @@ from dreams.models import (
     DreamRun,
     DreamSettings,
     MomentKind,
+    Personality,
     RunReason,
     RunStage,
     RunStatus,
@@ -48,6 +49,7 @@ from dreams.selectors.dream_runs import (
 )
 from dreams.selectors.health import dream_is_due
 from dreams.selectors.moments import moment_context
+from dreams.selectors.personalities import personality_active, voice_of
 from dreams.services.continuity import continuity_merge, open_threads
 from dreams.services.moments import moment_create
 from engines.contracts import DreamDraft
@@ -357,7 +359,10 @@ def _stage(run: DreamRun, stage: RunStage, **fields: object) -> None:
     publish(DreamRunChanged.of(run))
 
 
-def _checked_draft(call: EngineCall[DreamDraft], material_ids: set[int]) -> EngineCall[DreamDraft]:
+def dream_draft_checked(
+    call: EngineCall[DreamDraft], material_ids: set[int]
+) -> EngineCall[DreamDraft]:
+    """The call, once its themes are seen to cite only moments of the material."""
     unknown = call.draft.cited_moment_ids() - material_ids
     if unknown:
         shown = ", ".join(str(moment_id) for moment_id in sorted(unknown)[:5])
@@ -369,6 +374,7 @@ def _dream(
     selection: SelectedEngine,
     material: DreamMaterial,
     dream_settings: DreamSettings,
+    personality: Personality | None,
     warnings: list[str],
 ) -> EngineCall[DreamDraft]:
     contexts = [moment_context(moment) for moment in material.moments]
@@ -381,9 +387,13 @@ def _dream(
         # process-group kill for a CLI): nothing is left running once it is over.
         remaining = max(1.0, (deadline - timezone.now()).total_seconds())
         call = engine_dream(
-            material=contexts, continuity=continuity, selection=selection, timeout=remaining
+            material=contexts,
+            continuity=continuity,
+            voice=voice_of(personality),
+            selection=selection,
+            timeout=remaining,
         )
-        return _checked_draft(call, ids)
+        return dream_draft_checked(call, ids)
 
     try:
         return attempt()
@@ -392,7 +402,12 @@ def _dream(
         return attempt()
 
 
-def _write(run: DreamRun, call: EngineCall[DreamDraft], material: DreamMaterial) -> DreamReview:
+def _write(
+    run: DreamRun,
+    call: EngineCall[DreamDraft],
+    material: DreamMaterial,
+    personality: Personality | None,
+) -> DreamReview:
     draft = call.draft
     now = timezone.now()
     cited = [moment for moment in material.moments if moment.pk in draft.cited_moment_ids()]
@@ -408,6 +423,7 @@ def _write(run: DreamRun, call: EngineCall[DreamDraft], material: DreamMaterial)
             engine=call.engine,
             processing_ms=call.duration_ms,
             prior_moments=cited[:MAX_CITED_PRIOR_MOMENTS],
+            personality=personality,
         )
         sequence = (DreamReview.objects.aggregate(last=Max("sequence"))["last"] or 0) + 1
         threads = continuity_merge(drafts=draft.threads, sequence=sequence, at=now)
@@ -431,6 +447,7 @@ def _write(run: DreamRun, call: EngineCall[DreamDraft], material: DreamMaterial)
             model=call.model,
             material_count=len(material.moments),
             material_through_cycle=material.through_cycle,
+            personality=personality,
             created_at=now,
         )
         _finish(run, RunStatus.WRITTEN, review=review, stage=RunStage.DONE)
@@ -467,7 +484,8 @@ def _execute(run: DreamRun) -> DreamRun:
                 "were consolidated."
             )
         _stage(run, RunStage.DREAMING, material_count=len(material.moments))
-        call = _dream(selection, material, dream_settings, warnings)
+        personality = personality_active()
+        call = _dream(selection, material, dream_settings, personality, warnings)
         if run.dry_run:
             outcome = {
                 "title": call.draft.title,
@@ -479,7 +497,7 @@ def _execute(run: DreamRun) -> DreamRun:
                 run, RunStatus.WRITTEN, warnings=warnings, outcome=outcome, stage=RunStage.DONE
             )
         _stage(run, RunStage.WRITING, warnings=warnings)
-        _write(run, call, material)
+        _write(run, call, material, personality)
         return run
     except EngineError as error:
         return _finish(

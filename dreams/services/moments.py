@@ -3,7 +3,7 @@
 from django.db import IntegrityError, transaction
 
 from dreams.emotion import circumplex_colour
-from dreams.models import MindMoment, MomentKind, Session
+from dreams.models import MindMoment, MomentKind, Personality, Session
 from dreams.selectors.moments import moment_last_cycle
 
 _CYCLE_ATTEMPTS = 5
@@ -24,6 +24,7 @@ def moment_create(
     audio_percepts: list[dict] | None = None,
     prior_moments: list[MindMoment] | None = None,
     session: Session | None = None,
+    personality: Personality | None = None,
 ) -> MindMoment:
     """Create a moment with the next global cycle. Two writers racing for the same cycle
     (possible on PostgreSQL) are told apart by the unique constraint; the loser retries."""
@@ -45,6 +46,7 @@ def moment_create(
                     visual_percepts=visual_percepts or [],
                     audio_percepts=audio_percepts or [],
                     session=session,
+                    personality=personality,
                 )
                 if prior_moments:
                     moment.prior_moments.set(prior_moments)

@@ -11,7 +11,9 @@ from engines.contracts import (
     MomentContext,
     MomentDraft,
     PerceptInput,
+    Voice,
 )
+from engines.prompts import DEFAULT_VOICE
 from engines.schemas import DraftSchema
 
 DraftT = TypeVar("DraftT")
@@ -71,14 +73,23 @@ class Answer(Generic[DraftT]):
 
 
 class Engine(Protocol):
-    """The two calls every engine answers (see `engines.contracts`)."""
+    """The two calls every engine answers (see `engines.contracts`), in the voice of a
+    personality (see `engines.prompts`)."""
 
     def cognize(
-        self, percepts: Sequence[PerceptInput], prior_moments: Sequence[MomentContext]
+        self,
+        percepts: Sequence[PerceptInput],
+        prior_moments: Sequence[MomentContext],
+        *,
+        voice: Voice = DEFAULT_VOICE,
     ) -> Answer[MomentDraft]: ...
 
     def dream(
-        self, material: Sequence[MomentContext], continuity: Sequence[ContinuityContext]
+        self,
+        material: Sequence[MomentContext],
+        continuity: Sequence[ContinuityContext],
+        *,
+        voice: Voice = DEFAULT_VOICE,
     ) -> Answer[DreamDraft]: ...
 
 

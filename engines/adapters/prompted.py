@@ -11,9 +11,16 @@ from engines.contracts import (
     MomentContext,
     MomentDraft,
     PerceptInput,
+    Voice,
 )
 from engines.output import Draft, parse_draft, validate_draft
-from engines.prompts import COGNIZE_SYSTEM, DREAM_SYSTEM, cognize_prompt, dream_prompt
+from engines.prompts import (
+    DEFAULT_VOICE,
+    cognize_prompt,
+    cognize_system,
+    dream_prompt,
+    dream_system,
+)
 from engines.schemas import draft_schema
 
 
@@ -33,11 +40,21 @@ class PromptedEngine:
         return Answer(draft, completion.input_tokens, completion.output_tokens)
 
     def cognize(
-        self, percepts: Sequence[PerceptInput], prior_moments: Sequence[MomentContext]
+        self,
+        percepts: Sequence[PerceptInput],
+        prior_moments: Sequence[MomentContext],
+        *,
+        voice: Voice = DEFAULT_VOICE,
     ) -> Answer[MomentDraft]:
-        return self._ask(COGNIZE_SYSTEM, cognize_prompt(percepts, prior_moments), MomentDraft)
+        return self._ask(
+            cognize_system(voice), cognize_prompt(percepts, prior_moments), MomentDraft
+        )
 
     def dream(
-        self, material: Sequence[MomentContext], continuity: Sequence[ContinuityContext]
+        self,
+        material: Sequence[MomentContext],
+        continuity: Sequence[ContinuityContext],
+        *,
+        voice: Voice = DEFAULT_VOICE,
     ) -> Answer[DreamDraft]:
-        return self._ask(DREAM_SYSTEM, dream_prompt(material, continuity), DreamDraft)
+        return self._ask(dream_system(voice), dream_prompt(material, continuity), DreamDraft)

@@ -28,6 +28,7 @@ from engines.contracts import (
     MomentContext,
     MomentDraft,
     PerceptInput,
+    Voice,
 )
 from engines.errors import EngineOutputInvalid
 from engines.offline.cognition import (
@@ -48,15 +49,25 @@ from engines.offline.mood import MOODS, mean_circumplex, moment_circumplex, mood
 from engines.offline.narrative import narrative, theme_summary, thread_note
 from engines.offline.prose import joined
 from engines.offline.themes import CITED_PER_THEME, SIGIL_MEMBERS, Theme, find_themes, name_themes
+from engines.prompts import DEFAULT_VOICE
 
 DraftT = TypeVar("DraftT", bound=BaseModel)
 
 
 class OfflineEngine:
-    """Deterministic and local: all it needs is the words it is given."""
+    """Deterministic and local: all it needs is the words it is given.
+
+    It follows none of a personality: it has no language model to hand a voice or a sigil
+    style to, so it takes `voice` like every engine and writes in its own words, whatever
+    the voice says (the registry's disclosure and the personality page say so).
+    """
 
     def cognize(
-        self, percepts: Sequence[PerceptInput], prior_moments: Sequence[MomentContext]
+        self,
+        percepts: Sequence[PerceptInput],
+        prior_moments: Sequence[MomentContext],
+        *,
+        voice: Voice = DEFAULT_VOICE,
     ) -> Answer[MomentDraft]:
         remembered = remembered_terms(prior_moments)
         scores = word_scores(percepts, remembered)
@@ -87,7 +98,11 @@ class OfflineEngine:
         )
 
     def dream(
-        self, material: Sequence[MomentContext], continuity: Sequence[ContinuityContext]
+        self,
+        material: Sequence[MomentContext],
+        continuity: Sequence[ContinuityContext],
+        *,
+        voice: Voice = DEFAULT_VOICE,
     ) -> Answer[DreamDraft]:
         # Sorted, so that the same moments give the same dream in whatever order they come.
         moments = sorted(material, key=lambda moment: (moment.cycle, moment.id))
