@@ -1,5 +1,12 @@
 // The observer display (/observe/): the current sigil, full screen, for a wall or a
 // projector. Everything arrives over /ws/observe/ (live.js); this page only draws it.
+//
+// The server's `phase` events set the pace (docs/events.md): a sigil waits for its cycle's
+// SIGILIN, fades in over that phase, holds through SIGILHOLD and fades out over SIGILOUT,
+// so every display keeps the same time. Without phase events (a server from before them,
+// a paused conductor) each new sigil crossfades in on this page's own clock. Dreams look
+// like dreams: marked, softer, blurred. `?tint=1` tints the display by the moment's colour
+// triad.
 
 import { observe } from './live.js';
 import { drawSigil } from './sigil.js';
@@ -7,6 +14,15 @@ import { drawSigil } from './sigil.js';
 // States in which the mind is awake (a session is live); see docs/events.md.
 const WAKING = new Set(['AGGREGATING', 'COGNIZING', 'VISUALIZING']);
 const FADE_MS = 1200;
+// Without phases, a dream crossfades this many times slower than a waking moment.
+const DREAM_FADE_FACTOR = 2;
+// How long to wait past a phase's end for the next one before going back to this page's
+// own clock.
+const PHASE_GRACE_MS = 2000;
+// Hiding between moments (PERCEPTS, SPOOL, RESET) takes this long.
+const HIDE_MS = 600;
+const HEX = /^#[0-9a-f]{6}$/;
+const TINT = new URLSearchParams(window.location.search).get('tint') === '1';
 const IDLE_AFTER_MS = 3000;
 // Stroke width in CSS pixels, by the sigil's side: delicate
 // on a wall, still visible on a phone.
@@ -19,6 +35,7 @@ const root = document.querySelector('[data-observer]');
 const stage = root.querySelector('[data-stage]');
 const layers = [...root.querySelectorAll('[data-sigil-layer]')];
 const phrase = root.querySelector('[data-phrase]');
+const dreamMark = root.querySelector('[data-dream-mark]');
 const empty = root.querySelector('[data-empty]');
 const modeLabel = root.querySelector('[data-mode-label]');
 const connectionLabel = root.querySelector('[data-connection-label]');
@@ -31,9 +48,20 @@ let state = null;
 let sessions = 0;
 let conducting = true;
 let phraseTimer = 0;
+let pending = null; // a sigil that waits for its cycle's SIGILIN
+let phasedUntil = 0; // phase events set the pace until then (performance.now())
 
 function fadeMs() {
   return reducedMotion.matches ? 0 : FADE_MS;
+}
+
+// A crossfade on this page's own clock: slower for a dream.
+function crossfadeMs() {
+  return fadeMs() * (shown?.isDream ? DREAM_FADE_FACTOR : 1);
+}
+
+function phased() {
+  return performance.now() < phasedUntil;
 }
 
 // drawSigil sizes the backing store from the element's CSS size; this page sets that size
@@ -56,13 +84,23 @@ function lineWidth(canvas) {
   return (px * 100) / side;
 }
 
-function draw(canvas, commands) {
-  drawSigil(canvas, commands, { lineWidth: lineWidth(canvas) });
+// The sigil's colour triad, when it has a valid one (it lands in CSS).
+function triad(sigil) {
+  const color = sigil?.color;
+  if (!color || !['primary', 'secondary', 'accent'].every((role) => HEX.test(color[role]))) {
+    return null;
+  }
+  return color;
+}
+
+function draw(canvas, sigil) {
+  const color = (TINT && triad(sigil)?.accent) || '#fff';
+  drawSigil(canvas, sigil.commands, { lineWidth: lineWidth(canvas), color });
 }
 
 function redraw() {
   sizeLayers();
-  if (shown) draw(layers[front], shown.commands);
+  if (shown) draw(layers[front], shown);
 }
 
 function setPhrase(text) {
@@ -76,30 +114,95 @@ function setPhrase(text) {
   phraseTimer = window.setTimeout(() => {
     phrase.textContent = text;
     phrase.classList.remove('is-fading');
-  }, fadeMs() / 2);
+  }, crossfadeMs() / 2);
 }
 
-function show(sigil) {
+function tint(sigil) {
+  const colors = TINT ? triad(sigil) : null;
+  root.dataset.tint = String(Boolean(colors));
+  if (!colors) return;
+  for (const role of ['primary', 'secondary', 'accent']) {
+    root.style.setProperty(`--tint-${role}`, colors[role]);
+  }
+}
+
+// Put a sigil on screen. With `crossfade`, the old one fades out as it fades in (this
+// page's own clock); without, it replaces the old one at once, while the display is dark
+// between moments, and the phases fade the display.
+function show(sigil, { crossfade = true } = {}) {
   if (!sigil || !Array.isArray(sigil.commands)) return;
   const same = shown && shown.momentId === sigil.momentId && shown.isDream === sigil.isDream;
   shown = sigil;
+  root.dataset.dream = String(Boolean(sigil.isDream));
+  root.style.setProperty('--fade', `${crossfadeMs()}ms`);
+  tint(sigil);
   if (same) {
     // A resent moment (a snapshot after a reconnect): redraw in place, no fade.
-    draw(layers[front], sigil.commands);
+    draw(layers[front], sigil);
   } else {
-    // Draw on the hidden layer, then crossfade: the screen is never blank in between.
+    // Draw on the hidden layer, then swap: the screen is never blank in between.
     const next = layers[1 - front];
-    draw(next, sigil.commands);
+    draw(next, sigil);
     layers[front].removeAttribute('data-current');
     next.setAttribute('data-current', '');
     front = 1 - front;
   }
   root.dataset.momentId = String(sigil.momentId);
-  root.dataset.dream = String(Boolean(sigil.isDream));
-  stage.setAttribute('aria-label', `Sigil: ${sigil.sigilPhrase}`);
+  stage.setAttribute(
+    'aria-label',
+    `${sigil.isDream ? 'Dream of a sigil' : 'Sigil'}: ${sigil.sigilPhrase}`,
+  );
+  dreamMark.textContent = sigil.isDream ? `Dream · remembering cycle ${sigil.cycle}` : '';
   empty.hidden = true;
-  setPhrase(sigil.sigilPhrase);
+  if (crossfade) {
+    setPhrase(sigil.sigilPhrase);
+  } else {
+    window.clearTimeout(phraseTimer);
+    phrase.classList.remove('is-fading');
+    phrase.textContent = sigil.sigilPhrase;
+  }
   renderMode();
+}
+
+// Fade the display in or out over `ms` (at once for people who ask for less motion).
+function fade(visible, ms) {
+  root.style.setProperty('--phase-ms', `${reducedMotion.matches ? 0 : Math.max(0, ms)}ms`);
+  root.dataset.visible = String(visible);
+}
+
+function onPhase(data) {
+  const duration = Math.max(0, Number(data.duration) || 0);
+  phasedUntil = performance.now() + duration + PHASE_GRACE_MS;
+  root.dataset.phased = 'true';
+  root.dataset.phase = data.phase;
+  if (data.phase === 'SIGILIN') {
+    if (pending) show(pending, { crossfade: false });
+    pending = null;
+    if (shown) fade(true, duration);
+  } else if (data.phase === 'SIGILHOLD') {
+    if (shown) fade(true, HIDE_MS); // already in, unless this display joined mid-cycle
+  } else if (data.phase === 'SIGILOUT') {
+    fade(false, duration);
+  } else {
+    fade(false, HIDE_MS); // between moments: PERCEPTS, SPOOL, RESET
+  }
+}
+
+function onSigil(sigil) {
+  if (!phased()) {
+    // This page's own clock: an older server, or no phases for a while.
+    delete root.dataset.phased;
+    delete root.dataset.phase;
+    root.dataset.visible = 'true';
+    show(sigil);
+  } else if (root.dataset.phase === 'SPOOL') {
+    pending = sigil; // its SIGILIN comes next
+  } else {
+    // Late (an engine slower than its cycle's SIGILIN): shown at once, until the next
+    // phase that clears the display.
+    show(sigil, { crossfade: false });
+    fade(true, HIDE_MS);
+  }
 }
 
 function renderMode() {
@@ -136,7 +239,8 @@ observe({
   onEvent(event, data) {
     // Anything broadcast means a conductor is running.
     conducting = true;
-    if (event === 'sigil') show(data);
+    if (event === 'sigil') onSigil(data);
+    else if (event === 'phase') onPhase(data);
     else if (event === 'cognitiveState') state = data.state;
     else if (event === 'sessionsUpdate') sessions = data.count;
     renderMode();
