@@ -36,7 +36,7 @@ from dreams.models import (
     Trigger,
 )
 from dreams.run_reasons import run_reason_copy
-from dreams.selectors.dream_settings import phase_timeline_in_force
+from dreams.selectors.dream_settings import phase_timeline_in_force, phase_timeline_words
 from dreams.services.dream_runs import dream_run_queue
 from dreams.services.dream_settings import dream_settings_update, loop_timing_update
 from dreams.services.seeding import SEED_ENGINE
@@ -307,10 +307,7 @@ class DreamSettingsAdmin(GuardedModelAdmin):
 
     @admin.display(description="Phases in force")
     def phase_timeline_in_force(self, row: DreamSettings) -> str:
-        return "; ".join(
-            f"a {loop} cycle: " + ", ".join(f"{phase} {ms} ms" for phase, ms in phases.items())
-            for loop, phases in phase_timeline_in_force(row.loop_timing).items()
-        )
+        return phase_timeline_words(phase_timeline_in_force(row.loop_timing))
 
     def save_model(
         self, request: HttpRequest, obj: DreamSettings, form: object, change: bool

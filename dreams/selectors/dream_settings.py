@@ -11,6 +11,14 @@ def phase_timeline_in_force(timing: LoopTiming) -> dict[str, dict[str, int]]:
     }
 
 
+def phase_timeline_words(timeline: dict[str, dict[str, int]]) -> str:
+    """`phase_timeline_in_force` on one line: "dream: PERCEPTS 11666 ms, ...; cognitive: ..."."""
+    return "; ".join(
+        f"{loop}: " + ", ".join(f"{phase} {ms} ms" for phase, ms in phases.items())
+        for loop, phases in timeline.items()
+    )
+
+
 def dream_settings_summary(row: DreamSettings) -> dict[str, object]:
     """The dream settings as plain data: what the command and the settings API show."""
     timing = row.loop_timing

@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import BooleanField, Field
 
 from dreams.models import SETTABLE_FIELDS, DreamSettings
-from dreams.selectors.dream_settings import dream_settings_summary
+from dreams.selectors.dream_settings import dream_settings_summary, phase_timeline_words
 from dreams.services.dream_settings import dream_settings_change
 from dreamsite.commands import ProductCommand
 
@@ -125,10 +125,7 @@ def _shown(name: str, value: object) -> object:
     if value is None and name in EMPTY_MEANS_ENVIRONMENT:
         return "(the environment's)"
     if name == "phase_timeline_in_force" and isinstance(value, dict):
-        return "; ".join(
-            f"{loop}: " + ", ".join(f"{phase} {ms} ms" for phase, ms in phases.items())
-            for loop, phases in value.items()
-        )
+        return phase_timeline_words(value)
     if isinstance(value, dict):
         return ", ".join(f"{key} {shown}" for key, shown in value.items())
     return value
