@@ -31,7 +31,10 @@ PAGES = {
     "perceive": "/perceive/",
     "history": "/moments/",
     "dreams": "/dreams/",
+    "personality": "/personality/",
 }
+# Pages pictured after pressing a button: the personality page with a trial's result.
+PRESS_FIRST = {"personality": "#try-cognition"}
 # Pages drawn to the size of the screen, not scrolled: a picture of the viewport only.
 VIEWPORT_ONLY = {"observe"}
 SETTLE_MS = 2500
@@ -114,6 +117,9 @@ def main() -> int:
             sign_in(page, base_url, options.username, password)
             for page_name, path in pages.items():
                 page.goto(f"{base_url}{path}")
+                if page_name in PRESS_FIRST:
+                    with page.expect_navigation():
+                        page.click(PRESS_FIRST[page_name])
                 # A full-page picture includes what lies below the fold: load it now.
                 page.evaluate(
                     "document.querySelectorAll('img[loading=lazy]')"
