@@ -25,8 +25,9 @@ from dreams.realtime.events import (
     PhaseStarted,
     Sigil,
 )
+from dreams.realtime.frames import EncodedEvent
 from dreams.services.dream_settings import dream_settings_change
-from tests.clock import FakeClock
+from tests.clock import FakeClock, settle
 from tests.factories import make_moment, make_percept, make_session
 from tests.live import eventually
 
@@ -260,3 +261,27 @@ async def a_late_moment(clock: FakeClock, recorded: Recorded, release: threading
     names = recorded.names()
     assert names.index("mindMoment") > [i for i, n in enumerate(names) if n == "phase"][3]
     assert clock.now() == start + default_offsets(COGNITIVE_CYCLE_MS)[3]  # not held back
+
+
+async def test_events_broadcast_from_several_tasks_are_carried_in_seq_order():
+    """A phase job and a tick may broadcast at once: the bus still carries them in order
+    (over Redis, two publishes in flight could take two connections and swap)."""
+    conductor = Conductor(holder="order-test", clock=FakeClock())
+    carried: list[int] = []
+    first_held = asyncio.Event()
+
+    async def carry(encoded: EncodedEvent) -> None:
+        if not carried and not first_held.is_set():
+            await first_held.wait()  # the first publish is slow
+        carried.append(encoded.seq)
+
+    conductor.broadcaster.bus.carry = carry
+    event = CognitiveStateChanged(state="DREAMING")
+    slow = asyncio.create_task(conductor.broadcast(event))
+    await settle()
+    fast = asyncio.create_task(conductor.broadcast(event))
+    await settle()
+    assert carried == []  # the second waits for the first
+    first_held.set()
+    await asyncio.gather(slow, fast)
+    assert carried == [1, 2]

@@ -76,16 +76,22 @@ async def apublish(event: Event) -> None:
 
 class Broadcaster:
     """The conductor's side: numbers each event (`seq` rises by one per broadcast) and
-    encodes it once for the bus."""
+    encodes it once for the bus.
+
+    Several of the conductor's tasks broadcast (a loop's tick, its display phases, the
+    inbox): one at a time, so the bus carries events in `seq` order. Two publishes in
+    flight at once could take two Redis connections and arrive the other way round."""
 
     def __init__(self, local: Callable[[EncodedEvent], Awaitable[None]]) -> None:
         self.seq = 0
         self.bus = Bus(local)
+        self._in_order = asyncio.Lock()
 
     async def broadcast(self, event: Event, *, inline_sdf: InlineSdf | None = None) -> None:
-        self.seq += 1
-        encoded = EncodedEvent.of(event, self.seq, inline_sdf=inline_sdf)
-        try:
-            await self.bus.carry(encoded)
-        except Exception:
-            logger.exception("Could not deliver %s to observers.", event.name)
+        async with self._in_order:
+            self.seq += 1
+            encoded = EncodedEvent.of(event, self.seq, inline_sdf=inline_sdf)
+            try:
+                await self.bus.carry(encoded)
+            except Exception:
+                logger.exception("Could not deliver %s to observers.", event.name)
