@@ -5,8 +5,8 @@ from importlib import import_module
 import pytest
 from django.test import Client
 
-# Child processes (real servers) and the browser that drives them.
-pytest_plugins = ["tests.children", "tests.browser"]
+# Child processes (real servers), the browser that drives them, a stub provider's engine.
+pytest_plugins = ["tests.children", "tests.browser", "tests.provider_stub"]
 
 # A secret that is set in the environment for the whole run. It must never appear in a
 # response, a page or a log record: every test checks (see `canary_never_leaks`).

@@ -1,12 +1,14 @@
 """Personalities: versioned voices, one active, recorded on every moment and dream review;
 the fixed contract after every voice; the API, the admin and the pages that show them."""
 
-import json
-from collections.abc import Iterator
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.test import Client
 
@@ -16,7 +18,6 @@ from dreams.services.dream_runs import run_dream
 from dreams.services.personalities import personality_activate, personality_create
 from dreams.services.seeding import moments_seed
 from engines.contracts import Voice
-from engines.models import SelectionSource
 from engines.prompts import (
     COGNIZE_CONTRACT,
     COGNIZE_SYSTEM,
@@ -26,22 +27,14 @@ from engines.prompts import (
     cognize_system,
     dream_system,
 )
-from engines.selection import engine_select
 from tests.factories import make_moment, make_percept, make_session
-from tests.stub_servers import StubServer
 
 pytestmark = pytest.mark.django_db
+ON_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+RACERS = 6
 
 TOKEN = "personality-test-control-token"
 LIGHTHOUSE = "You are a lighthouse keeper who has watched the same sea for forty years."
-MOMENT_ANSWER = json.dumps(
-    {
-        "mind_moment": "A visitor lingered by the window, and the lamp turned for them.",
-        "sigil_phrase": "turning lamp",
-        "sigil_code": "ctx.beginPath();\nctx.arc(50, 50, 30, 0, Math.PI * 2);\nctx.stroke();",
-        "circumplex": {"valence": 0.4, "arousal": -0.2},
-    }
-)
 
 
 def active() -> Personality:
@@ -52,16 +45,6 @@ def active() -> Personality:
 def token(settings) -> dict[str, str]:
     settings.DREAMS_CONTROL_TOKEN = TOKEN
     return {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def stub(engine_env) -> Iterator[StubServer]:
-    """The OpenAI engine, selected, talking to the stub provider server."""
-    with StubServer() as server:
-        engine_env(OPENAI_API_KEY="stub-key", OPENAI_BASE_URL=f"{server.url}/v1")
-        engine_select(engine="openai", source=SelectionSource.ADMIN)
-        server.reply_with(MOMENT_ANSWER)
-        yield server
 
 
 def think(description: str) -> MindMoment:
@@ -133,6 +116,29 @@ def test_a_version_that_history_cites_cannot_be_deleted_but_an_unused_one_can():
     assert not Personality.objects.filter(pk=unused.pk).exists()
 
 
+@pytest.mark.postgres
+@pytest.mark.skipif(not ON_POSTGRES, reason="writers racing need PostgreSQL's concurrency")
+@pytest.mark.django_db(transaction=True)
+def test_writers_racing_get_their_own_version_numbers_and_one_version_stays_active():
+    start = threading.Barrier(RACERS, timeout=30)
+
+    def race(index: int) -> tuple[int, int]:
+        try:
+            start.wait()
+            made = personality_create(created_by=f"racer {index}", name=f"Racer {index}")
+            start.wait()
+            for _ in range(5):
+                personality_activate(personality=made)
+            return made.version, Personality.objects.filter(is_active=True).count()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        outcomes = list(pool.map(race, range(RACERS)))
+    assert sorted(version for version, _ in outcomes) == list(range(2, RACERS + 2))
+    assert Personality.objects.filter(is_active=True).count() == 1
+
+
 # --- The contract after the voice -----------------------------------------------------------
 
 
@@ -175,23 +181,25 @@ def test_each_dream_review_records_the_version_whose_voice_made_it(setup_done):
     assert run.review.moment.personality == dreamer
 
 
-def test_the_selected_engine_is_sent_the_active_voice_of_dreaming(setup_done, stub):
+def test_the_selected_engine_is_sent_the_active_voice_of_dreaming(
+    setup_done, openai_stub
+):
     moments_seed(count=10, seed=6)
     personality_create(
         created_by="operator", dreaming_voice="You dream like a tide.", activate=True
     )
     run_dream(trigger=Trigger.CLI, force=True)  # the stub's answer is a moment, so it fails
-    assert stub.last_request.system_prompt().startswith("You dream like a tide.")
+    assert openai_stub.last_request.system_prompt().startswith("You dream like a tide.")
 
 
 # --- Acceptance: a version activated through the API --------------------------------------
 
 
 def test_a_version_activated_through_the_api_changes_the_next_cognitions_prompt_and_record(
-    stub, token
+    openai_stub, token
 ):
     before = think("a visitor by the window")
-    assert stub.last_request.system_prompt() == COGNIZE_SYSTEM
+    assert openai_stub.last_request.system_prompt() == COGNIZE_SYSTEM
     client = Client()
 
     created = client.post(
@@ -211,7 +219,7 @@ def test_a_version_activated_through_the_api_changes_the_next_cognitions_prompt_
     assert activated.json()["is_active"] is True
 
     after = think("a visitor by the window")
-    prompt = stub.last_request.system_prompt()
+    prompt = openai_stub.last_request.system_prompt()
     assert prompt.startswith(LIGHTHOUSE)
     assert prompt.endswith(COGNIZE_CONTRACT)  # the same contract, last
     assert (before.personality.version, after.personality.version) == (1, 2)

@@ -3,7 +3,6 @@ voice, the page shows what it wrote and its sigil, and nothing at all is stored.
 
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.test import Client
@@ -19,23 +18,12 @@ from dreams.models import (
 )
 from dreams.services.seeding import moments_seed
 from dreamsite.control import REMOTE_COPY
-from engines.models import SelectionSource
 from engines.prompts import SIGIL_LANGUAGE
-from engines.selection import engine_select
-from tests.stub_servers import StubServer
+from tests.provider_stub import MOMENT_ANSWER, STUB_KEY
 
 pytestmark = pytest.mark.django_db
 
-KEY = "plainsecretvalue"
 LIGHTHOUSE = "You are a lighthouse keeper who has watched the same sea for forty years."
-MOMENT_ANSWER = json.dumps(
-    {
-        "mind_moment": "The lamp turned once for the person in the yellow coat.",
-        "sigil_phrase": "turning lamp",
-        "sigil_code": "ctx.beginPath();\nctx.arc(50, 50, 30, 0, Math.PI * 2);\nctx.stroke();",
-        "circumplex": {"valence": 0.4, "arousal": -0.2},
-    }
-)
 STORED = (MindMoment, DreamReview, DreamRun, Personality, Percept, Session, ContinuityThread)
 
 
@@ -61,15 +49,6 @@ def shown_sigil(html: str) -> list:
     found = re.search(r'<script id="trial-sigil-commands"[^>]*>(.*?)</script>', html)
     assert found, "the trial's sigil commands are not on the page"
     return json.loads(found.group(1))
-
-
-@pytest.fixture
-def stub(engine_env) -> Iterator[StubServer]:
-    with StubServer() as server:
-        engine_env(OPENAI_API_KEY=KEY, OPENAI_BASE_URL=f"{server.url}/v1")
-        engine_select(engine="openai", source=SelectionSource.ADMIN)
-        server.reply_with(MOMENT_ANSWER)
-        yield server
 
 
 def test_the_page_starts_from_the_active_voice_with_a_sample_to_try(staff_client):
@@ -108,36 +87,40 @@ def test_trying_the_voice_of_dreaming_shows_a_dream_and_stores_nothing(staff_cli
     assert row_counts() == before
 
 
-def test_the_trial_sends_the_edited_unsaved_voice_to_the_selected_engine(staff_client, stub):
+def test_the_trial_sends_the_edited_unsaved_voice_to_the_selected_engine(
+    staff_client, openai_stub
+):
     before = row_counts()
     response = staff_client.post(
         "/personality/", {**voice_form(cognition_voice=LIGHTHOUSE), "action": "try-cognition"}
     )
     html = response.content.decode()
     assert "The lamp turned once" in html
-    assert stub.last_request.system_prompt().startswith(LIGHTHOUSE)
-    assert "yellow raincoat" in stub.last_request.user_prompt()
+    assert openai_stub.last_request.system_prompt().startswith(LIGHTHOUSE)
+    assert "yellow raincoat" in openai_stub.last_request.user_prompt()
     assert row_counts() == before
     # The edit stays in the form, unsaved, ready to save.
     assert LIGHTHOUSE in html
     assert Personality.objects.get(is_active=True).cognition_voice != LIGHTHOUSE
 
 
-def test_a_failed_trial_shows_product_copy_never_the_key_the_prompt_or_a_path(staff_client, stub):
-    stub.fail_with(401)
+def test_a_failed_trial_shows_product_copy_never_the_key_the_prompt_or_a_path(
+    staff_client, openai_stub
+):
+    openai_stub.fail_with(401)
     html = staff_client.post(
         "/personality/", {**voice_form(), "action": "try-cognition"}
     ).content.decode()
     assert "The engine refused the credentials" in html
-    assert KEY not in html
+    assert STUB_KEY not in html
     assert SIGIL_LANGUAGE.splitlines()[0] not in html
     assert "/v1" not in html and "site-packages" not in html
     assert "data-trial=" not in html
 
 
-def test_a_trial_stops_at_the_engines_time_limit(staff_client, stub, engine_env):
+def test_a_trial_stops_at_the_engines_time_limit(staff_client, openai_stub, engine_env):
     engine_env(DREAMS_OPENAI_TIMEOUT_S="0.5")
-    stub.reply_slowly(MOMENT_ANSWER, seconds=5)
+    openai_stub.reply_slowly(MOMENT_ANSWER, seconds=5)
     html = staff_client.post(
         "/personality/", {**voice_form(), "action": "try-cognition"}
     ).content.decode()
@@ -152,14 +135,14 @@ def test_a_trial_of_dreaming_with_no_moments_says_what_it_needs(staff_client):
 
 
 def test_a_voice_with_a_control_character_is_refused_before_any_engine_is_asked(
-    staff_client, stub
+    staff_client, openai_stub
 ):
     response = staff_client.post(
         "/personality/", {**voice_form(cognition_voice="bell\x07"), "action": "try-cognition"}
     )
     assert response.status_code == 400
     assert "control character" in response.content.decode()
-    assert stub.requests == []
+    assert openai_stub.requests == []
 
 
 def test_saving_from_the_page_writes_a_new_version_and_activating_makes_it_the_voice(

@@ -3,13 +3,15 @@
 A version's wording never changes once written, since moments and reviews cite it: an
 edit, wherever it is made (the personality page, the admin, the API), is a new version,
 a copy of the one it starts from with the changes. Activating a version is one
-transaction of two conditional updates; the database's partial unique index refuses a
-second active version, so two activations racing end with one of them active.
+transaction of two conditional updates. Writers of personalities take turns (see
+`_writers_take_turns`), so each new version gets the next number and activations racing
+end with the last one active; the database's partial unique index refuses a second active
+version whatever happens.
 """
 
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Max
 
 from dreams.models import Personality
@@ -17,13 +19,19 @@ from dreams.selectors.personalities import personality_active, voice_of
 
 logger = logging.getLogger(__name__)
 
-# Writers racing for the next version number, or for the active flag, retry this often.
-_ATTEMPTS = 5
 DEFAULT_NAME = "Default"
 
 
-def _next_version() -> int:
-    return (Personality.objects.aggregate(last=Max("version"))["last"] or 0) + 1
+def _writers_take_turns() -> None:
+    """Hold the personalities' write lock until the transaction ends. SQLite has one
+    writer at a time already (its transactions begin IMMEDIATE). On PostgreSQL a lock mode
+    that conflicts with itself and with other writes, not with reads nor with the foreign
+    key checks of moments and reviews being written: row locks alone let two activations
+    each wait for the other."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(Personality._meta.db_table)
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
 
 
 def personality_create(
@@ -52,41 +60,24 @@ def personality_create(
         created_by=created_by,
     )
     personality.full_clean(exclude=["version"])
-    for attempt in range(_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                personality.pk = None
-                personality.version = _next_version()
-                personality.save(force_insert=True)
-                if activate:
-                    personality_activate(personality=personality)
-        except IntegrityError:
-            if attempt == _ATTEMPTS - 1:
-                raise
-            continue
-        logger.info("Personality version %s written by %s.", personality.version, created_by)
-        return personality
-    raise AssertionError("unreachable")
+    with transaction.atomic():
+        _writers_take_turns()
+        personality.version = (Personality.objects.aggregate(last=Max("version"))["last"] or 0) + 1
+        personality.save(force_insert=True)
+        if activate:
+            personality_activate(personality=personality)
+    logger.info("Personality version %s written by %s.", personality.version, created_by)
+    return personality
 
 
+@transaction.atomic
 def personality_activate(*, personality: Personality) -> Personality:
     """Make `personality` the active version (nothing changes when it already is). Raises
     `Personality.DoesNotExist` when it is gone."""
-    for attempt in range(_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                Personality.objects.filter(is_active=True).exclude(pk=personality.pk).update(
-                    is_active=False
-                )
-                if not Personality.objects.filter(pk=personality.pk).update(is_active=True):
-                    raise Personality.DoesNotExist(f"No personality {personality.pk}.")
-        except IntegrityError:
-            # Another activation committed between our two updates: its version is now
-            # the active one, and the next attempt turns it off.
-            if attempt == _ATTEMPTS - 1:
-                raise
-            continue
-        personality.is_active = True
-        logger.info("Personality version %s is active.", personality.version)
-        return personality
-    raise AssertionError("unreachable")
+    _writers_take_turns()
+    Personality.objects.filter(is_active=True).exclude(pk=personality.pk).update(is_active=False)
+    if not Personality.objects.filter(pk=personality.pk).update(is_active=True):
+        raise Personality.DoesNotExist(f"No personality {personality.pk}.")
+    personality.is_active = True
+    logger.info("Personality version %s is active.", personality.version)
+    return personality

@@ -11,6 +11,7 @@ limit, a dream the dream settings' limit.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from dreams.models import DreamSettings
 from dreams.selectors.moments import moment_context
@@ -18,9 +19,9 @@ from dreams.selectors.personalities import trial_dream_material
 from dreams.services.cognition import prior_moments
 from dreams.services.continuity import open_threads
 from dreams.services.dream_runs import dream_draft_checked
-from engines.contracts import PerceptInput, Voice
+from engines.contracts import DreamDraft, MomentDraft, PerceptInput, Voice
 from engines.errors import EngineError
-from engines.services import engine_cognize, engine_dream
+from engines.services import EngineCall, engine_cognize, engine_dream
 
 NO_MATERIAL_COPY = (
     "There are no moments to dream about yet: the voice of dreaming can be tried once the "
@@ -59,6 +60,25 @@ class TrialFailed(Exception):
         self.message = message
 
 
+def _outcome(
+    kind: TrialKind, call: EngineCall[MomentDraft] | EngineCall[DreamDraft], **words: Any
+) -> TrialOutcome:
+    """What a trial shows of an engine's answer: `words` are the kind's own (its text, a
+    dream's title and material count), the rest is common to both drafts."""
+    draft = call.draft
+    return TrialOutcome(
+        kind=kind,
+        engine=call.engine,
+        model=call.model,
+        duration_ms=call.duration_ms,
+        sigil_phrase=draft.sigil_phrase,
+        sigil_commands=draft.sigil_commands,
+        valence=draft.circumplex.valence,
+        arousal=draft.circumplex.arousal,
+        **words,
+    )
+
+
 def personality_try_cognition(*, voice: Voice, percepts: Sequence[PerceptInput]) -> TrialOutcome:
     """The moment the selected engine would write from `percepts` in `voice`, with the
     latest moments as context, as the cognitive loop gives them."""
@@ -70,18 +90,7 @@ def personality_try_cognition(*, voice: Voice, percepts: Sequence[PerceptInput])
         )
     except EngineError as error:
         raise TrialFailed(error.operator_message) from None
-    draft = call.draft
-    return TrialOutcome(
-        kind=TrialKind.COGNITION,
-        engine=call.engine,
-        model=call.model,
-        duration_ms=call.duration_ms,
-        text=draft.mind_moment,
-        sigil_phrase=draft.sigil_phrase,
-        sigil_commands=draft.sigil_commands,
-        valence=draft.circumplex.valence,
-        arousal=draft.circumplex.arousal,
-    )
+    return _outcome(TrialKind.COGNITION, call, text=call.draft.mind_moment)
 
 
 def personality_try_dream(*, voice: Voice) -> TrialOutcome:
@@ -102,17 +111,10 @@ def personality_try_dream(*, voice: Voice) -> TrialOutcome:
         )
     except EngineError as error:
         raise TrialFailed(error.operator_message) from None
-    draft = call.draft
-    return TrialOutcome(
-        kind=TrialKind.DREAM,
-        engine=call.engine,
-        model=call.model,
-        duration_ms=call.duration_ms,
-        title=draft.title,
-        text=draft.narrative,
-        sigil_phrase=draft.sigil_phrase,
-        sigil_commands=draft.sigil_commands,
-        valence=draft.circumplex.valence,
-        arousal=draft.circumplex.arousal,
+    return _outcome(
+        TrialKind.DREAM,
+        call,
+        title=call.draft.title,
+        text=call.draft.narrative,
         material_count=len(material),
     )
