@@ -19,6 +19,12 @@ close) on uvloop when it is installed: a general WebSocket client wakes a task f
 message, and with 10,000 of them on this 2-core machine the clients, not the server,
 would set the pace. Each client process reports its CPU use so that can be checked.
 
+With ``protocol="socketio"`` the observers are the source system's displays on
+``/socket.io/``, speaking Engine.IO v4 over the same frame reader (``SocketIoObserverClient``).
+socket.io carries no ``seq``: its dream events are known by their ``timestamp``, so loss
+and order are counted on the ``sigil`` events (``mindMoment`` is stamped before the sigil
+it follows) and no contiguity is checked.
+
 This module is imported by the client processes too (spawned, not forked): it imports
 Django only inside the functions the parent runs.
 """
@@ -51,6 +57,8 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 MODES = ("embedded", "redis")
+PROTOCOLS = ("native", "socketio")
+PROTOCOL_NAMES = {"native": "native", "socketio": "socket.io"}
 # daphne is the product's server (`manage.py serve`); uvicorn (benchmarks/uvicorn_serve.py,
 # not a dependency) is there to compare the hub's ASGI path under an asyncio-native server.
 SERVERS = ("daphne", "uvicorn")
@@ -68,14 +76,28 @@ GRACE_S = 3.0
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _HEAD = re.compile(rb'^\{"event": "([A-Za-z]+)", "seq": (\d+)')
 _TIMESTAMP = b'"timestamp": "'
+# socket.io's JSON has no spaces: `42["sigil",{"cycle":3,...,"timestamp":"..."}]`.
+_SOCKETIO_EVENT = re.compile(rb'^42\["([A-Za-z]+)"')
+_SOCKETIO_TIMESTAMP = b'"timestamp":"'
 
 
 # -- the observer client (runs in the client processes) ---------------------------------
 
 
+def _stamp(payload: bytes, marker: bytes) -> float | None:
+    """The `timestamp` of an event's payload, as seconds since the epoch."""
+    at = payload.find(marker)
+    if at < 0:
+        return None
+    stamp = payload[at + len(marker) : payload.index(b'"', at + len(marker))]
+    return datetime.fromisoformat(stamp.decode()).timestamp()
+
+
 class ObserverClient(asyncio.Protocol):
     """One observer: records the `seq` of every broadcast after its snapshot, and the
     delay of every timestamped event."""
+
+    OBSERVE_PATH = "/ws/observe/"
 
     def __init__(self, host: str, port: int, path: str, sink: "ClientSink") -> None:
         self.host, self.port, self.path, self.sink = host, port, path, sink
@@ -159,10 +181,8 @@ class ObserverClient(asyncio.Protocol):
         if seq == 0:  # a reply (an error), not a broadcast
             return
         self.seqs.append(seq)
-        at = payload.find(_TIMESTAMP)
-        if at >= 0:
-            stamp = payload[at + len(_TIMESTAMP) : payload.index(b'"', at + len(_TIMESTAMP))]
-            sent_at = datetime.fromisoformat(stamp.decode()).timestamp()
+        sent_at = _stamp(payload, _TIMESTAMP)
+        if sent_at is not None:
             self.sink.timed(seq, event, sent_at, received_at - sent_at)
         if event == "sigil" and self.sink.sample is None:
             self.sink.sample = payload
@@ -188,6 +208,48 @@ class ObserverClient(asyncio.Protocol):
             self.closed.set_result(None)
 
 
+class SocketIoObserverClient(ObserverClient):
+    """One of the source system's displays: Engine.IO v4 over WebSocket, the default
+    namespace, listening only. The key of a dream event is its timestamp in microseconds
+    (socket.io has no `seq`); `seqs` holds the keys of the `sigil` events received."""
+
+    OBSERVE_PATH = "/socket.io/?EIO=4&transport=websocket"
+
+    def _text(self, payload: bytes, received_at: float) -> None:
+        packet = payload[:1]
+        if packet == b"4":  # a socket.io packet in an Engine.IO message
+            self._socketio(payload, received_at)
+        elif packet == b"2":  # the server's ping
+            self._send(0x1, b"3" + payload[1:])
+        elif packet == b"0":  # Engine.IO open: join the default namespace
+            self._send(0x1, b"40")
+        elif packet == b"1":
+            self._fail(ConnectionError("the server closed the Engine.IO session"))
+
+    def _socketio(self, payload: bytes, received_at: float) -> None:
+        head = _SOCKETIO_EVENT.match(payload)
+        if head is None:
+            if payload.startswith(b"40"):  # the namespace is joined
+                self.snapshot_seq = 0
+                if not self.opened.done():
+                    self.opened.set_result(None)
+            elif payload.startswith((b"41", b"44")):
+                self._fail(ConnectionError(payload[:200].decode(errors="replace")))
+            return
+        sent_at = _stamp(payload, _SOCKETIO_TIMESTAMP)
+        if sent_at is None:
+            return
+        event = head.group(1).decode()
+        key = round(sent_at * 1e6)
+        if event == "sigil":
+            self.seqs.append(key)
+        self.sink.timed(key, event, sent_at, received_at - sent_at)
+
+
+def observer_class(protocol: str) -> type[ObserverClient]:
+    return SocketIoObserverClient if protocol == "socketio" else ObserverClient
+
+
 @dataclass
 class ClientSink:
     """What one client process measured, across its observers."""
@@ -208,14 +270,15 @@ class ClientSink:
 async def _open(
     loop: asyncio.AbstractEventLoop,
     port: int,
-    path: str,
+    protocol: str,
     sink: ClientSink,
     gate: asyncio.Semaphore,
 ) -> ObserverClient:
     last_error: BaseException | None = None
+    observer = observer_class(protocol)
     for attempt in range(5):
         async with gate:
-            client = ObserverClient("127.0.0.1", port, path, sink)
+            client = observer("127.0.0.1", port, observer.OBSERVE_PATH, sink)
             try:
                 await loop.create_connection(lambda client=client: client, "127.0.0.1", port)
                 await asyncio.wait_for(asyncio.shield(client.opened), CONNECT_TIMEOUT_S)
@@ -229,7 +292,7 @@ async def _open(
 
 
 async def _client_session(
-    pipe: Connection, ports: Sequence[int], count: int, first: int, grace_s: float
+    pipe: Connection, ports: Sequence[int], count: int, first: int, grace_s: float, protocol: str
 ) -> None:
     loop = asyncio.get_running_loop()
     sink = ClientSink()
@@ -241,7 +304,7 @@ async def _client_session(
     assert await command() == "connect"
     clients = await asyncio.gather(
         *(
-            _open(loop, ports[(first + index) % len(ports)], "/ws/observe/", sink, gate)
+            _open(loop, ports[(first + index) % len(ports)], protocol, sink, gate)
             for index in range(count)
         )
     )
@@ -273,7 +336,12 @@ async def _client_session(
 
 
 def client_process(
-    pipe: Connection, ports: Sequence[int], count: int, first: int, grace_s: float = GRACE_S
+    pipe: Connection,
+    ports: Sequence[int],
+    count: int,
+    first: int,
+    grace_s: float = GRACE_S,
+    protocol: str = "native",
 ) -> None:
     """Entry point of a client process: `count` observers spread over `ports`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
@@ -284,7 +352,7 @@ def client_process(
         runner: Callable[..., Any] = uvloop.run
     except ImportError:
         runner = asyncio.run
-    runner(_client_session(pipe, ports, count, first, grace_s))
+    runner(_client_session(pipe, ports, count, first, grace_s, protocol))
 
 
 def raise_fd_limit() -> int:
@@ -305,6 +373,7 @@ class BenchOptions:
     seconds: float = 30.0
     mode: str = "embedded"
     server: str = "daphne"
+    protocol: str = "native"
     client_processes: int = 2
     redis_url: str | None = None
     postgres_url: str | None = None
@@ -527,25 +596,34 @@ class Report:
         if target is not None:
             checks.append((f"p99 <= {target:g} ms", self.percentile(0.99) <= target))
         checks.append(("zero lost", self.lost == 0 and self.connected == self.options.observers))
-        checks.append(("seq contiguous, in order", self.contiguous))
+        order = "seq contiguous, in order" if self.options.protocol == "native" else "in order"
+        checks.append((order, self.contiguous))
         worst = max(self.rss_per_observer_kb.values(), default=float("nan"))
         checks.append((f"<= {MEMORY_TARGET_KB:g} KB per idle observer", worst <= MEMORY_TARGET_KB))
         return checks
 
     @property
     def correct(self) -> bool:
-        """Nothing lost, reordered or skipped: unlike timings, not a matter of load."""
-        return self.lost == 0 and self.contiguous and self.connected == self.options.observers
+        """Something heard, nothing lost, reordered or skipped: unlike timings, not a matter
+        of load."""
+        return (
+            self.events > 0
+            and self.lost == 0
+            and self.contiguous
+            and self.connected == self.options.observers
+        )
 
     def write(self, out: TextIO) -> None:
         o = self.options
         out.write(
-            f"bench_fanout: {o.observers:,} observers, {o.mode} under {o.server}, one dream per "
+            f"bench_fanout: {o.observers:,} {PROTOCOL_NAMES[o.protocol]} observers, {o.mode} "
+            f"under {o.server}, one dream per "
             f"{1 / o.rate:g} s for {o.seconds:g} s, {o.client_processes} client processes\n"
         )
+        counted_events = "events" if o.protocol == "native" else "dream (sigil) events"
         out.write(
-            f"  connected {self.connected:,}; {self.events} events broadcast in the window "
-            f"({len(self.all_delays_ms):,} timed receipts)\n"
+            f"  connected {self.connected:,}; {self.events} {counted_events} broadcast in the "
+            f"window ({len(self.all_delays_ms):,} timed receipts)\n"
         )
         for label, delays in (
             ("dream (sigil) events", self.delays_ms),
@@ -556,9 +634,10 @@ class Report:
                 f"p50 {_percentile(delays, 0.5):.1f} ms, p95 {_percentile(delays, 0.95):.1f} ms, "
                 f"p99 {_percentile(delays, 0.99):.1f} ms, max {_percentile(delays, 1.0):.1f} ms\n"
             )
+        counted = "" if o.protocol == "native" else " (of the sigil events: socket.io has no seq)"
         out.write(
             f"  lost {self.lost}, out of order {self.out_of_order}, seq gaps {self.gaps}, "
-            f"closed by the server {self.closed}\n"
+            f"closed by the server {self.closed}{counted}\n"
         )
         for name, kb in self.rss_per_observer_kb.items():
             cpu = self.server_cpu_percent.get(name, float("nan"))
@@ -567,11 +646,12 @@ class Report:
             )
         clients = ", ".join(f"{cpu:.0f}%" for cpu in self.client_cpu_percent)
         out.write(f"  client processes' CPU (of one core): {clients}\n")
-        out.write(
-            f"  baseline, encoding: one frame {self.encode_once_us:.1f} us; encoding per "
-            f"observer would spend {self.encode_per_observer_ms:.1f} ms per event at "
-            f"{o.observers:,} (x{o.observers:,})\n"
-        )
+        if o.protocol == "native":  # the sample is a native frame
+            out.write(
+                f"  baseline, encoding: one frame {self.encode_once_us:.1f} us; encoding per "
+                f"observer would spend {self.encode_per_observer_ms:.1f} ms per event at "
+                f"{o.observers:,} (x{o.observers:,})\n"
+            )
         if self.group_send_observers:
             p99 = max(self.percentile(0.99), 1e-3)
             out.write(
@@ -593,7 +673,10 @@ def _analyse(report: Report, results: list[dict], window: tuple[float, float]) -
             sent_at.setdefault(seq, at)
         dreams.update(seq for seq, event in result["events"].items() if event == "sigil")
     in_window = sorted(seq for seq, at in sent_at.items() if start <= at <= end)
-    expected = set(range(in_window[0], in_window[-1] + 1)) if in_window else set()
+    if report.options.protocol == "native":
+        expected = set(range(in_window[0], in_window[-1] + 1)) if in_window else set()
+    else:  # socket.io's observers keep the keys of the dream events only
+        expected = dreams.intersection(in_window)
     report.events = len(expected)
     delays: list[float] = []
     dream_delays: list[float] = []
@@ -616,7 +699,7 @@ def _analyse(report: Report, results: list[dict], window: tuple[float, float]) -
             for seq in received:
                 if seq <= previous:
                     report.out_of_order += 1
-                elif seq != previous + 1:
+                elif seq != previous + 1 and report.options.protocol == "native":
                     report.gaps += 1
                 previous = max(previous, seq)
     report.delays_ms = sorted(dream_delays)
@@ -668,13 +751,13 @@ async def _group_send_baseline(observers: int, events: int = 5) -> list[float]:
 # -- the run ----------------------------------------------------------------------------
 
 
-def _warm_up(port: int) -> None:
+def _warm_up(port: int, protocol: str) -> None:
     """One observer until its first dream: the server has imported everything and the
     conductor dreams, so neither is counted as the observers' memory."""
 
     async def observe() -> None:
         sink = ClientSink()
-        client = await _open(asyncio.get_running_loop(), port, "/ws/observe/", sink, _gate())
+        client = await _open(asyncio.get_running_loop(), port, protocol, sink, _gate())
         deadline = time.monotonic() + START_TIMEOUT_S
         while not client.seqs:
             if time.monotonic() > deadline:
@@ -725,6 +808,8 @@ def run_bench(options: BenchOptions, *, progress: Callable[[str], None] = lambda
         raise ValueError(f"mode is one of {MODES}")
     if options.server not in SERVERS:
         raise ValueError(f"server is one of {SERVERS}")
+    if options.protocol not in PROTOCOLS:
+        raise ValueError(f"protocol is one of {PROTOCOLS}")
     raise_fd_limit()  # inherited by the servers
     report = Report(options)
     context = multiprocessing.get_context("spawn")
@@ -739,7 +824,7 @@ def run_bench(options: BenchOptions, *, progress: Callable[[str], None] = lambda
         web = _start_servers(servers, options, stack)
         for server in web:
             assert server.port is not None
-            _warm_up(server.port)
+            _warm_up(server.port, options.protocol)
         time.sleep(options.settle_s / 2)
         rss_before = {server.name: server.rss_kb() for server in web}
 
@@ -751,7 +836,14 @@ def run_bench(options: BenchOptions, *, progress: Callable[[str], None] = lambda
             parent_end, child_end = context.Pipe()
             process = context.Process(
                 target=client_process,
-                args=(child_end, [server.port for server in web], count, first, options.grace_s),
+                args=(
+                    child_end,
+                    [server.port for server in web],
+                    count,
+                    first,
+                    options.grace_s,
+                    options.protocol,
+                ),
                 daemon=True,
             )
             process.start()

@@ -4,7 +4,9 @@ twice between an observer's snapshot and its live stream (dreams.realtime)."""
 
 import asyncio
 import base64
+import io
 import json
+import re
 import socket
 import time
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.core.management import call_command
 from django.utils import timezone
 
 from benchmarks.fanout import BenchOptions, ObserverClient, run_bench
@@ -464,3 +467,39 @@ def test_two_web_processes_and_a_conductor_over_redis_lose_nothing():
     assert report.lost == 0
     assert report.contiguous
     assert set(report.rss_per_observer_kb) == {"web-a", "web-b"}
+
+
+@pytest.mark.slow
+def test_bench_fanout_measures_socketio_displays_beside_native_observers_in_one_run():
+    """`bench_fanout --protocols native,socketio`: the source system's displays on
+    /socket.io/ hear every dream, timed, beside the native observers, with the ratio and the
+    source system's figures labelled as not measured here."""
+    out = io.StringIO()
+    call_command(
+        "bench_fanout",
+        "--observers=12",
+        "--protocols=native,socketio",
+        "--rate=4",
+        "--seconds=2",
+        "--client-processes=1",
+        "--baseline-observers=0",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    text = out.getvalue()
+    socketio_report = text[text.index("12 socket.io observers") :]
+    heard = re.search(r"connected 12; (\d+) dream \(sigil\) events", socketio_report)
+    assert heard is not None and int(heard.group(1)) >= 4, socketio_report
+    assert "lost 0, out of order 0" in socketio_report
+    rows = {
+        row.split()[2]: row.split()
+        for row in text[text.index("side by side") :].splitlines()
+        if re.match(r"\s+12\s+1\s", row)
+    }
+    assert set(rows) == {"native", "socket.io"}
+    native_p99, socketio_p99 = float(rows["native"][4]), float(rows["socket.io"][4])
+    ratio = float(rows["socket.io"][-1].removesuffix("x"))
+    # Both p99s are printed to 0.1 ms: the ratio of the unrounded ones lies within these.
+    assert (socketio_p99 - 0.05) / (native_p99 + 0.05) <= ratio
+    assert ratio <= (socketio_p99 + 0.05) / max(native_p99 - 0.05, 1e-3)
+    assert "reference, NOT measured in this run: the source system" in text
