@@ -566,6 +566,9 @@ class Report:
     options: BenchOptions
     connected: int = 0
     events: int = 0
+    # Dreams (`sigil` events) broadcast in the window: an overloaded process dreams late,
+    # and events never sent are not counted as lost.
+    dreams: int = 0
     # Delays of the dream events proper (`sigil`), on which the targets are judged, and of
     # every timestamped event: the conductor stamps `mindMoment` before it sends the
     # `sigil` ahead of it, so its delay includes the sigil's whole fan-out.
@@ -587,6 +590,10 @@ class Report:
         return _percentile(self.delays_ms, fraction)
 
     @property
+    def dreams_due(self) -> int:
+        return int(self.options.rate * self.options.seconds)
+
+    @property
     def contiguous(self) -> bool:
         return self.gaps == 0 and self.out_of_order == 0
 
@@ -596,6 +603,8 @@ class Report:
         if target is not None:
             checks.append((f"p99 <= {target:g} ms", self.percentile(0.99) <= target))
         checks.append(("zero lost", self.lost == 0 and self.connected == self.options.observers))
+        due = self.dreams_due
+        checks.append((f"dreams on time ({self.dreams} of {due})", self.dreams >= due - 1))
         order = "seq contiguous, in order" if self.options.protocol == "native" else "in order"
         checks.append((order, self.contiguous))
         worst = max(self.rss_per_observer_kb.values(), default=float("nan"))
@@ -678,6 +687,7 @@ def _analyse(report: Report, results: list[dict], window: tuple[float, float]) -
     else:  # socket.io's observers keep the keys of the dream events only
         expected = dreams.intersection(in_window)
     report.events = len(expected)
+    report.dreams = len(dreams.intersection(in_window))
     delays: list[float] = []
     dream_delays: list[float] = []
     for result in results:

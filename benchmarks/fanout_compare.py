@@ -43,17 +43,19 @@ class Comparison:
         )
         out.write(
             f"  {'observers':>9}  {'round':>5}  {'protocol':<9}  {'p50 ms':>7}  {'p99 ms':>7}  "
-            f"{'lost':>5}  {'KB/observer':>11}  {'server CPU':>10}  socket.io/native p99\n"
+            f"{'lost':>5}  {'dreams':>7}  {'KB/observer':>11}  {'server CPU':>10}  "
+            "socket.io/native p99\n"
         )
         for round_, report in self.reports:
             o = report.options
             kb = " / ".join(f"{kb:.1f}" for kb in report.rss_per_observer_kb.values())
             cpu = " / ".join(f"{cpu:.0f}%" for cpu in report.server_cpu_percent.values())
             ratio = self._ratio(round_, report)
+            dreams = f"{report.dreams}/{report.dreams_due}"
             out.write(
                 f"  {o.observers:>9,}  {round_:>5}  {PROTOCOL_NAMES[o.protocol]:<9}  "
                 f"{report.percentile(0.5):>7.1f}  {report.percentile(0.99):>7.1f}  "
-                f"{report.lost:>5}  {kb:>11}  {cpu:>10}  {ratio}\n"
+                f"{report.lost:>5}  {dreams:>7}  {kb:>11}  {cpu:>10}  {ratio}\n"
             )
         if any(report.options.protocol == "socketio" for _, report in self.reports):
             low_kb, high_kb = SOURCE_SYSTEM_KB_PER_OBSERVER
