@@ -77,12 +77,14 @@ def dream_settings_row(request):
     )
     request.getfixturevalue("transactional_db" if transactional else "db")
     from django.apps import apps
+    from django.db import connection
 
     from dreams.models import DreamSettings, Personality
 
     DreamSettings.objects.get_or_create(pk=DreamSettings.SINGLETON_ID)
     if not Personality.objects.exists():
-        import_module("dreams.migrations.0009_personalities").seed_default_personality(apps, None)
+        seed = import_module("dreams.migrations.0009_personalities").seed_default_personality
+        seed(apps, connection.schema_editor())
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from engines.prompts import DEFAULT_VOICE
 
 def seed_default_personality(apps, schema_editor):
     Personality = apps.get_model("dreams", "Personality")
-    Personality.objects.create(
+    # On the database being migrated, which is not always the default one.
+    Personality.objects.using(schema_editor.connection.alias).create(
         name="Default",
         version=1,
         cognition_voice=DEFAULT_VOICE.cognition,
