@@ -353,23 +353,23 @@ def test_ready_when_configured(provider, stub):
         (
             BY_NAME["anthropic"],
             {"OPENAI_API_KEY": API_KEY, "ANTHROPIC_BASE_URL": "http://127.0.0.1:1"},
-            "Set ANTHROPIC_API_KEY in the server's environment, then reload.",
+            "Set ANTHROPIC_API_KEY in the server's environment (or .env), then restart Dreams.",
         ),
         (
             BY_NAME["openai"],
             {"ANTHROPIC_API_KEY": API_KEY, "OPENAI_BASE_URL": ""},
             "Set OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server) in the "
-            "server's environment, then reload.",
+            "server's environment (or .env), then restart Dreams.",
         ),
         (
             BY_NAME["openrouter"],
             {"OPENAI_API_KEY": API_KEY, "OPENROUTER_BASE_URL": "http://127.0.0.1:1/api/v1"},
-            "Set OPENROUTER_API_KEY in the server's environment, then reload.",
+            "Set OPENROUTER_API_KEY in the server's environment (or .env), then restart Dreams.",
         ),
         (
             BY_NAME["gemini"],
             {"OPENAI_API_KEY": API_KEY, "GEMINI_BASE_URL": "http://127.0.0.1:1"},
-            "Set GEMINI_API_KEY in the server's environment, then reload.",
+            "Set GEMINI_API_KEY in the server's environment (or .env), then restart Dreams.",
         ),
     ],
     ids=str,

@@ -119,7 +119,7 @@ def _finish(
     run.save()
     publish(DreamRunChanged.of(run))
     log = logger.info if status in (RunStatus.WRITTEN, RunStatus.SKIPPED) else logger.warning
-    log("Dream run %s %s %s (%s).", run.pk, status, reason, run.trigger)
+    log("Dream run %s %s (%s)%s", run.pk, status, run.trigger, f": {reason}" if reason else ".")
     return run
 
 

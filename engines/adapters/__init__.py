@@ -13,7 +13,7 @@ class UnsupportedAdapter:
     def check(self, env: Mapping[str, str]) -> Check:
         return Check(
             ReadinessState.UNSUPPORTED,
-            "This engine exists only in the upstream product. Select another engine.",
+            "Select another engine: this one is not part of Dreams.",
         )
 
     def engine(self, *, model: str, timeout: float, env: Mapping[str, str]) -> Engine:

@@ -67,7 +67,7 @@ class AnthropicClient(HostedClient):
 class AnthropicAdapter(HostedAdapter):
     sdk_module = "anthropic"
     install_hint = "Install the Anthropic SDK: pip install 'dreams[providers]', then restart."
-    setup_hint = "Set ANTHROPIC_API_KEY in the server's environment, then reload."
+    setup_hint = "Set ANTHROPIC_API_KEY in the server's environment (or .env), then restart Dreams."
     client_type = AnthropicClient
     key_variables = ("ANTHROPIC_API_KEY",)
     base_url_variable = "ANTHROPIC_BASE_URL"

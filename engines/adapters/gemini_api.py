@@ -113,7 +113,7 @@ class GeminiClient(HostedClient):
 class GeminiAdapter(HostedAdapter):
     sdk_module = "google.genai"
     install_hint = "Install Google's Gen AI SDK: pip install 'dreams[providers]', then restart."
-    setup_hint = "Set GEMINI_API_KEY in the server's environment, then reload."
+    setup_hint = "Set GEMINI_API_KEY in the server's environment (or .env), then restart Dreams."
     client_type = GeminiClient
     key_variables = KEY_VARIABLES
     base_url_variable = "GEMINI_BASE_URL"

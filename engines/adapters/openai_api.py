@@ -115,7 +115,7 @@ class _OpenAICompatibleAdapter(HostedAdapter):
 class OpenAIAdapter(_OpenAICompatibleAdapter):
     setup_hint = (
         "Set OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server) in the "
-        "server's environment, then reload."
+        "server's environment (or .env), then restart Dreams."
     )
 
     def _connection(self, env: Mapping[str, str]) -> Connection | None:
@@ -128,7 +128,9 @@ class OpenAIAdapter(_OpenAICompatibleAdapter):
 
 
 class OpenRouterAdapter(_OpenAICompatibleAdapter):
-    setup_hint = "Set OPENROUTER_API_KEY in the server's environment, then reload."
+    setup_hint = (
+        "Set OPENROUTER_API_KEY in the server's environment (or .env), then restart Dreams."
+    )
     key_variables = ("OPENROUTER_API_KEY",)
     base_url_variable = "OPENROUTER_BASE_URL"
     default_base_url = OPENROUTER_BASE_URL
