@@ -20,6 +20,7 @@ import pytest
 import socketio
 from django.conf import settings
 
+from dreams.realtime import daphne_port, socketio_port
 from dreams.realtime.events import EVENTS
 from tests.children import Child, Children, child_env, free_port, manage
 from tests.live import EVENT_TIMEOUT_S, eventually, serving
@@ -37,8 +38,9 @@ FOREIGN_ORIGIN = "http://evil.example"
 
 
 class Server:
-    def __init__(self, port: int, database: Path) -> None:
+    def __init__(self, port: int, database: Path, child: Child) -> None:
         self.port = port
+        self.child = child
         self.url = f"http://127.0.0.1:{port}"
         self.database = database
 
@@ -64,7 +66,7 @@ async def serve(children: Children, tmp_path: Path, **env_vars: str) -> Server:
     port = free_port()
     child = children.start("serve", env, "serve", "--port", str(port))
     await serving(child, port)
-    server = Server(port, database)
+    server = Server(port, database, child)
     await dreaming(server, child)
     return server
 
@@ -178,6 +180,28 @@ async def test_a_display_hears_the_state_and_a_dream_sigil_within_two_dream_cycl
     assert is_model_payload("sigil", sigil)
     assert sigil["sigilCode"].startswith("ctx.")
     assert "sdf" not in sigil  # only for clients that ask (?sdf=1), as on /ws/observe/
+
+
+@pytest.mark.parametrize("transport", ["websocket", "upgrade"])
+async def test_under_daphne_websocket_displays_are_written_to_on_the_fast_path(
+    children: Children, tmp_path: Path, transport: str
+):
+    """Fails when broadcasts to socket.io's WebSocket clients stop going straight to
+    daphne's connections (python-socketio's own path delivers the same events, slower)."""
+    server = await serve(children, tmp_path)
+    display = Client()
+    transports = ["websocket"] if transport == "websocket" else ["polling", "websocket"]
+    await display.sio.connect(server.url, transports=transports, headers={"Origin": server.url})
+    try:
+        await display.next("sigil", lambda data: data["isDream"] is True)
+        await eventually(lambda: display.sio.transport() == "websocket", "the upgrade")
+        await display.next("sigil", lambda data: data["isDream"] is True)
+        await display.next("phase")
+    finally:
+        await display.sio.disconnect()
+    log = server.child.log()
+    assert socketio_port.FAST_PATH_COPY in log, log
+    assert daphne_port.FALLBACK_COPY not in log, log
 
 
 async def test_the_designs_display_snippet_runs_unmodified_on_node(
@@ -508,7 +532,9 @@ async def test_two_web_processes_over_redis_serve_displays_and_perceptors_alike(
         conductor = children.start("conductor", env, "run_conductor")
         for web, port in zip(webs, ports, strict=True):
             await serving(web, port)
-        server_a, server_b = (Server(port, database) for port in ports)
+        server_a, server_b = (
+            Server(port, database, web) for port, web in zip(ports, webs, strict=True)
+        )
         await dreaming(server_a, conductor)
 
         async with (

@@ -20,6 +20,7 @@ python-socketio's ASGI server (long-polling and WebSocket, as the clients choose
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -40,14 +41,17 @@ from dreams.perceptors import (
     sessions_changed,
 )
 from dreams.protocol import FrameError
+from dreams.realtime import daphne_port
 from dreams.realtime import socketio_shapes as shapes
 from dreams.realtime.events import Error, ErrorReason, PerceptAccepted
 from dreams.realtime.frames import EncodedEvent
-from dreams.realtime.hub import hub
+from dreams.realtime.hub import CLOSE_TOO_SLOW, SLOW_CLOSE_GRACE_S, hub
 from dreams.selectors.live import live_cycle, open_session_names, session_is_open
 from dreams.services.sessions import SessionClosed, session_end, session_start
 from dreams.text import MAX_JSON_DEPTH, json_depth_exceeds
 from dreamsite.control import within_rate
+
+logger = logging.getLogger(__name__)
 
 # Clients in these rooms get sigils without or with the inline distance field.
 PLAIN, WITH_SDF = "plain", "sdf"
@@ -58,6 +62,8 @@ UNKNOWN_SESSION_COPY = "Invalid or expired session: send startSession first."
 # A frame nested too deep is never parsed: it arrives as this event instead.
 TOO_DEEP = "dreams:too-deep"
 READ_REQUESTS = ("ping", "getCycleStatus", "getSessionStatus")
+FAST_PATH_COPY = "socket.io displays on WebSocket are written to through daphne's connections."
+NAMESPACE = "/"
 
 
 class GuardedPacket(socketio.packet.Packet):
@@ -97,9 +103,66 @@ def server() -> socketio.AsyncServer:
     return _server
 
 
-def asgi_app() -> socketio.ASGIApp:
+def asgi_app() -> "FastPathApp":
     """The ASGI application of `/socket.io/` (dreamsite.asgi routes to it)."""
-    return socketio.ASGIApp(server(), socketio_path=None)
+    return FastPathApp(socketio.ASGIApp(server(), socketio_path=None))
+
+
+# WebSocket clients under daphne, by engine.io session id, once engine.io speaks to them
+# over the WebSocket alone: broadcasts are written to their daphne connection directly.
+_ports: dict[str, daphne_port.Port] = {}
+
+
+class FastPathApp:
+    """socket.io's ASGI application, noting the daphne port of every WebSocket client.
+
+    Through python-socketio, a broadcast costs a task per client and a trip through
+    engine.io's writer, ASGI, daphne and autobahn for each; at 5,000 displays that
+    saturated a core (docs/scaling.md). A broadcast's packet is the same for every
+    display, so it is framed once and written to each port as the native hub does
+    (`emit_encoded`). The port is noted when engine.io's session is known to be on the
+    WebSocket: its open packet on a direct WebSocket connection, or the client's upgrade
+    packet after long-polling. Clients without a port (long-polling, other servers) get
+    python-socketio's own emit.
+    """
+
+    def __init__(self, application: socketio.ASGIApp) -> None:
+        self.application = application
+
+    async def __call__(
+        self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]
+    ) -> None:
+        if scope["type"] != "websocket" or not daphne_port.served_by_daphne():
+            await self.application(scope, receive, send)
+            return
+        upgrading = parse_qs(scope["query_string"].decode("latin-1")).get("sid", [None])[-1]
+        noted: list[str] = []
+
+        def note(eio_sid: str) -> None:
+            port = daphne_port.connection_for(send)
+            if port is not None:
+                _ports[eio_sid] = port
+                noted.append(eio_sid)
+                if len(_ports) == 1:
+                    logger.info(FAST_PATH_COPY)
+
+        async def noting_send(message: Any) -> None:
+            text = message.get("text") or ""
+            if not noted and upgrading is None and text.startswith("0{"):
+                note(json.loads(text[1:])["sid"])  # engine.io's open packet
+            await send(message)
+
+        async def noting_receive() -> Any:
+            message = await receive()
+            if not noted and upgrading is not None and message.get("text") == "5":
+                note(upgrading)  # the client's upgrade packet: polling is over
+            return message
+
+        try:
+            await self.application(scope, noting_receive, noting_send)
+        finally:
+            for eio_sid in noted:
+                _ports.pop(eio_sid, None)
 
 
 def _build() -> socketio.AsyncServer:
@@ -145,14 +208,50 @@ async def emit_encoded(event: EncodedEvent) -> None:
     data = json.loads(event.frame)["data"]
     if event.event == "sessionsUpdate":
         names = await database_sync_to_async(open_session_names)()
-        await sio.emit(event.event, shapes.sessions_update(data["count"], names), ignore_queue=True)
+        payload = shapes.sessions_update(data["count"], names)
+        await _emit(sio, event.event, payload, [PLAIN, WITH_SDF])
     elif event.with_sdf is None:
-        await sio.emit(event.event, shapes.source_payload(event.event, data), ignore_queue=True)
+        await _emit(sio, event.event, shapes.source_payload(event.event, data), [PLAIN, WITH_SDF])
     else:
         with_sdf = json.loads(event.with_sdf)["data"]
         for room, variant in ((PLAIN, data), (WITH_SDF, with_sdf)):
-            payload = shapes.source_payload(event.event, variant)
-            await sio.emit(event.event, payload, room=room, ignore_queue=True)
+            await _emit(sio, event.event, shapes.source_payload(event.event, variant), [room])
+
+
+async def _emit(sio: socketio.AsyncServer, name: str, payload: Any, rooms: list[str]) -> None:
+    """One event to the clients of `rooms`: framed once and written to each client's
+    daphne port (see `FastPathApp`), through python-socketio for the others."""
+    packet = sio.packet_class(socketio.packet.EVENT, namespace=NAMESPACE, data=[name, payload])
+    frame = daphne_port.prepare("4" + packet.encode())  # an engine.io message
+    limit = settings.DREAMS_OBSERVER_BACKLOG_BYTES
+    others: list[str] = []
+    for sid, eio_sid in tuple(sio.manager.get_participants(NAMESPACE, rooms)):
+        port = _ports.get(eio_sid)
+        if port is None:
+            others.append(sid)
+        else:
+            _write(eio_sid, port, frame, limit)
+    if others:
+        await sio.emit(name, payload, to=others, ignore_queue=True)
+
+
+def _write(eio_sid: str, port: daphne_port.Port, frame: bytes, limit: int) -> None:
+    """Write `frame` to a client's port, as the hub writes to a native observer's: a
+    client too far behind is closed (engine.io then disconnects it), a broken one
+    forgotten."""
+    if not port.is_open:
+        _ports.pop(eio_sid, None)
+        return
+    if port.backlog_bytes() > limit:
+        _ports.pop(eio_sid, None)
+        logger.info("A socket.io display fell too far behind; closing it (%d).", CLOSE_TOO_SLOW)
+        with contextlib.suppress(OSError):
+            port.close(CLOSE_TOO_SLOW, "too slow", grace_s=SLOW_CLOSE_GRACE_S)
+        return
+    try:
+        port.write_prepared(frame)
+    except OSError:  # a connection that broke mid-write: engine.io notices and cleans up
+        _ports.pop(eio_sid, None)
 
 
 async def _reply(sid: str, event: str, payload: dict[str, Any]) -> None:
