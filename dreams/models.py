@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import (
     MaxLengthValidator,
     MaxValueValidator,
@@ -30,6 +30,7 @@ from django.utils.text import slugify
 from dreams.conductor.phases import PhaseSlot, phase_timeline
 from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN, ColourTriad, circumplex_triad
 from dreams.processes import HOLDER_MAX_LENGTH
+from dreams.replay import ReplayMode, ReplayPlan, Salience, ThemeFilter
 from dreamsite.validators import validate_clean_text
 from engines.contracts import SIGIL_STYLE_MAX_CHARS, VOICE_MAX_CHARS, Voice
 
@@ -226,6 +227,11 @@ class MindMoment(models.Model):
     )
     personality = personality_field("moments")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Resurfacing analytics, not content: how often the dream loop replayed the moment and
+    # dream reviews cited it (dreams.services.resurfacing keeps them, in batches).
+    replays = models.PositiveIntegerField(default=0, editable=False)
+    citations = models.PositiveIntegerField(default=0, editable=False)
+    last_resurfaced_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-cycle"]
@@ -235,6 +241,7 @@ class MindMoment(models.Model):
             # Time ranges: their cycles sorted from the index alone (selectors.moment_history).
             models.Index(fields=["created_at", "cycle"], name="moment_created_cycle_idx"),
             models.Index(fields=["id"], condition=Q(has_sigil=True), name="moment_sigil_idx"),
+            models.Index(fields=["replays", "id"], name="moment_replays_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -387,7 +394,36 @@ SETTABLE_FIELDS = (
     "dream_cycle_ms",
     "session_timeout_ms",
     *DEFAULT_PHASE_WEIGHTS,
+    "replay_mode",
+    "theme_valence_min",
+    "theme_valence_max",
+    "theme_arousal_min",
+    "theme_arousal_max",
+    "theme_since",
+    "theme_until",
+    "theme_kind",
+    "theme_thread",
+    "sequence_length",
+    "salience_intensity",
+    "salience_recency",
+    "salience_rarity",
+    "salience_half_life_hours",
 )
+SALIENCE_WEIGHT_VALIDATORS = [MinValueValidator(0.0), MaxValueValidator(0.95)]
+
+
+def theme_bound_field(help_text: str) -> models.FloatField:
+    return models.FloatField(
+        null=True, blank=True, validators=CIRCUMPLEX_VALIDATORS, help_text=help_text
+    )
+
+
+def salience_weight_field(factor: str, default: float) -> models.FloatField:
+    return models.FloatField(
+        default=default,
+        validators=SALIENCE_WEIGHT_VALIDATORS,
+        help_text=f"How much {factor} counts in the salience mode, 0 to 0.95; 0 ignores it.",
+    )
 
 
 class DreamSettings(models.Model):
@@ -447,6 +483,39 @@ class DreamSettings(models.Model):
     phase_sigilhold_weight = phase_weight_field("phase_sigilhold_weight", "SIGILHOLD (hold)")
     phase_sigilout_weight = phase_weight_field("phase_sigilout_weight", "SIGILOUT (fade out)")
     phase_reset_weight = phase_weight_field("phase_reset_weight", "RESET")
+    # What the dream loop replays (dreams.replay); the theme's bounds left empty do not
+    # restrict.
+    replay_mode = models.CharField(
+        max_length=12, choices=ReplayMode.choices, default=ReplayMode.UNIFORM
+    )
+    theme_valence_min = theme_bound_field("Theme: lowest valence (-1 unpleasant to 1 pleasant).")
+    theme_valence_max = theme_bound_field("Theme: highest valence.")
+    theme_arousal_min = theme_bound_field("Theme: lowest arousal (-1 calm to 1 excited).")
+    theme_arousal_max = theme_bound_field("Theme: highest arousal.")
+    theme_since = models.DateTimeField(null=True, blank=True, help_text="Theme: moments from.")
+    theme_until = models.DateTimeField(null=True, blank=True, help_text="Theme: moments until.")
+    theme_kind = models.CharField(
+        max_length=8, choices=MomentKind.choices, blank=True, help_text="Theme: only this kind."
+    )
+    theme_thread = models.SlugField(
+        max_length=80,
+        blank=True,
+        help_text="Theme: only moments cited by the dreams in which this continuity thread "
+        "was seen (its key).",
+    )
+    sequence_length = models.PositiveSmallIntegerField(
+        default=8,
+        validators=[MinValueValidator(2), MaxValueValidator(100)],
+        help_text="Sequence: consecutive moments replayed in order before a jump.",
+    )
+    salience_intensity = salience_weight_field("emotional intensity", Salience.intensity)
+    salience_recency = salience_weight_field("recency", Salience.recency)
+    salience_rarity = salience_weight_field("rarity of resurfacing", Salience.rarity)
+    salience_half_life_hours = models.PositiveIntegerField(
+        default=int(Salience.half_life_hours),
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 365 * 10)],
+        help_text="Salience: hours after which a moment's recency has halved.",
+    )
     setup_completed_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -473,7 +542,7 @@ class DreamSettings(models.Model):
 
     @classmethod
     def load(cls) -> "DreamSettings":
-        """The one row: a plain read (migration 0010 creates it; the admin cannot delete it)."""
+        """The one row: a plain read (migration 0006 creates it; the admin cannot delete it)."""
         return cls.objects.get(pk=cls.SINGLETON_ID)
 
     @property
@@ -498,13 +567,52 @@ class DreamSettings(models.Model):
     def phase_weights(self) -> tuple[int, ...]:
         return tuple(getattr(self, name) for name in DEFAULT_PHASE_WEIGHTS)
 
+    @property
+    def replay_plan(self) -> ReplayPlan:
+        return ReplayPlan(
+            mode=self.replay_mode,
+            theme=ThemeFilter(
+                valence_min=self.theme_valence_min,
+                valence_max=self.theme_valence_max,
+                arousal_min=self.theme_arousal_min,
+                arousal_max=self.theme_arousal_max,
+                since=self.theme_since,
+                until=self.theme_until,
+                kind=self.theme_kind,
+                thread=self.theme_thread,
+            ),
+            sequence_length=self.sequence_length,
+            salience=Salience(
+                intensity=self.salience_intensity,
+                recency=self.salience_recency,
+                rarity=self.salience_rarity,
+                half_life_hours=float(self.salience_half_life_hours),
+            ),
+        )
+
     def clean(self) -> None:
         super().clean()
+        errors: dict[str, str] = {}
         if not any(self.phase_weights):
-            raise ValidationError(
+            errors[NON_FIELD_ERRORS] = (
                 "At least one display phase needs a weight above 0: the phases share each "
                 "cycle by their weights."
             )
+        for low, high, what in (
+            ("theme_valence_min", "theme_valence_max", "valence"),
+            ("theme_arousal_min", "theme_arousal_max", "arousal"),
+            ("theme_since", "theme_until", "time"),
+        ):
+            lowest, highest = getattr(self, low), getattr(self, high)
+            if lowest is not None and highest is not None and lowest > highest:
+                errors[high] = f"The theme's highest {what} is below its lowest."
+        thread = self.theme_thread
+        if thread and not ContinuityThread.objects.filter(key=thread).exists():
+            errors["theme_thread"] = (
+                f"No continuity thread has the key {thread!r}; the dream pages list the threads."
+            )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def cadence_description(self) -> str:
@@ -748,3 +856,22 @@ class SchedulerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} checked at {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class ReplayTally(models.Model):
+    """How often the dream loop replayed a moment on a day (UTC), in a mode: the history
+    behind the resurfacing charts. Written in batches (dreams.services.resurfacing)."""
+
+    moment = models.ForeignKey(MindMoment, on_delete=models.CASCADE, related_name="replay_tallies")
+    day = models.DateField()
+    mode = models.CharField(max_length=12, choices=ReplayMode.choices)
+    replays = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["moment", "day", "mode"], name="replay_tally_unique")
+        ]
+        indexes = [models.Index(fields=["day", "mode"], name="replay_tally_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.replays} replays of moment {self.moment_id} on {self.day} ({self.mode})"

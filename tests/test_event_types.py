@@ -12,11 +12,13 @@ from dreams.models import MomentKind, RunStatus, SessionEndReason, Trigger
 from dreams.realtime.events import (
     MomentKindValue,
     PhaseName,
+    ReplayModeValue,
     RunStatusValue,
     SessionEndReasonValue,
     State,
     TriggerValue,
 )
+from dreams.replay import ReplayMode
 from engines.errors import EngineError, EngineFailure
 
 
@@ -29,6 +31,7 @@ from engines.errors import EngineError, EngineFailure
         (SessionEndReasonValue, SessionEndReason.values),
         (State, [state.value for state in CognitiveState]),
         (PhaseName, [phase.value for phase in Phase]),
+        (ReplayModeValue, ReplayMode.values),
     ],
 )
 def test_each_event_literal_names_the_values_its_source_holds(literal, values):

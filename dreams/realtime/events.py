@@ -17,6 +17,8 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
+from dreams.replay import MODE_LABELS, Replayed
+
 if TYPE_CHECKING:
     from dreams.models import DreamRun, MindMoment
 
@@ -33,6 +35,7 @@ PhaseName = Literal["PERCEPTS", "SPOOL", "SIGILIN", "SIGILHOLD", "SIGILOUT", "RE
 # The values of the models' choices (tests/test_event_types.py keeps them equal), which
 # the columns hold: `of` below reads them back as these types.
 MomentKindValue = Literal["live", "dream", "seed"]
+ReplayModeValue = Literal["uniform", "theme", "sequence", "salience", "last_dream"]
 TriggerValue = Literal["schedule", "dashboard", "admin", "cli", "api"]
 RunStatusValue = Literal["queued", "running", "written", "skipped", "failed", "abandoned"]
 SessionEndReasonValue = Literal[
@@ -122,6 +125,24 @@ class ColorTriad(Payload):
         return cls(primary=triad.primary, secondary=triad.secondary, accent=triad.accent)
 
 
+class Replay(Payload):
+    mode: ReplayModeValue
+    label: str = Field(description="the mode in a few words, for a caption")
+    theme: str | None = Field(
+        default=None, description="last_dream: the name of the dream theme being replayed"
+    )
+    step: int | None = Field(default=None, description="sequence: 1-based place in the run")
+
+    @classmethod
+    def of(cls, replayed: Replayed) -> "Replay":
+        return cls(
+            mode=cast(ReplayModeValue, replayed.mode),
+            label=MODE_LABELS.get(replayed.mode, replayed.mode),
+            theme=replayed.theme,
+            step=replayed.step,
+        )
+
+
 class Sigil(Event):
     name = "sigil"
     notes = (
@@ -141,9 +162,14 @@ class Sigil(Event):
     images: SigilImages | None
     color: ColorTriad
     sdf: InlineSdf | None = Field(default=None, description="only with ?sdf=1")
+    replay: Replay | None = Field(
+        default=None, description="a dream loop replay: the replay mode that chose it"
+    )
 
     @classmethod
-    def of(cls, moment: "MindMoment", *, is_dream: bool) -> "Sigil":
+    def of(
+        cls, moment: "MindMoment", *, is_dream: bool, replayed: Replayed | None = None
+    ) -> "Sigil":
         from dreams.sigil_links import sigil_image_urls
 
         images = sigil_image_urls(moment)
@@ -157,6 +183,7 @@ class Sigil(Event):
             commands=moment.sigil_commands,
             images=SigilImages(**images) if images else None,
             color=ColorTriad.of(moment),
+            replay=Replay.of(replayed) if replayed else None,
         )
 
 
@@ -199,9 +226,14 @@ class MindMomentAnnounced(Event):
     is_dream: bool
     created_at: Time
     timestamp: Time
+    replay: Replay | None = Field(
+        default=None, description="a dream loop replay: the replay mode that chose it"
+    )
 
     @classmethod
-    def of(cls, moment: "MindMoment", *, is_dream: bool) -> "MindMomentAnnounced":
+    def of(
+        cls, moment: "MindMoment", *, is_dream: bool, replayed: Replayed | None = None
+    ) -> "MindMomentAnnounced":
         return cls(
             cycle=moment.cycle,
             moment_id=moment.pk,
@@ -215,6 +247,7 @@ class MindMomentAnnounced(Event):
             is_dream=is_dream or moment.kind == "dream",
             created_at=moment.created_at,
             timestamp=timezone.now(),
+            replay=Replay.of(replayed) if replayed else None,
         )
 
 
