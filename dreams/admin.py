@@ -35,10 +35,20 @@ from dreams.models import (
     Session,
     Trigger,
 )
+from dreams.replay import ReplayMode
 from dreams.run_reasons import run_reason_copy
-from dreams.selectors.dream_settings import phase_timeline_in_force, phase_timeline_words
+from dreams.selectors.dream_settings import (
+    REPLAY_PARAMETERS,
+    phase_timeline_in_force,
+    phase_timeline_words,
+    replay_words,
+)
 from dreams.services.dream_runs import dream_run_queue
-from dreams.services.dream_settings import dream_settings_update, loop_timing_update
+from dreams.services.dream_settings import (
+    dream_settings_change,
+    dream_settings_update,
+    loop_timing_update,
+)
 from dreams.services.seeding import SEED_ENGINE
 from dreams.sigil_links import sigil_image_urls
 from dreams.templatetags.engine_names import engine_label
@@ -297,8 +307,42 @@ class DreamSettingsAdmin(GuardedModelAdmin):
                 "fields": [*DEFAULT_PHASE_WEIGHTS, "phase_timeline_in_force"],
             },
         ),
+        (
+            "Dream loop replay",
+            {
+                "description": "What the dream loop replays while no session is connected. "
+                "Each mode reads only its own settings below: Theme the theme's, Sequence "
+                "the sequence length, Salience the weights; Uniform and Last dream need "
+                "none.",
+                "fields": ["replay_mode", "replay_in_force"],
+            },
+        ),
+        (
+            "Replay mode Theme",
+            {
+                "description": "Used only when the replay mode is Theme: moments in a region "
+                "of the circumplex, a time window, of a kind or cited with a continuity "
+                "thread. A setting left empty does not restrict.",
+                "fields": REPLAY_PARAMETERS[ReplayMode.THEME],
+            },
+        ),
+        (
+            "Replay mode Sequence",
+            {
+                "description": "Used only when the replay mode is Sequence.",
+                "fields": REPLAY_PARAMETERS[ReplayMode.SEQUENCE],
+            },
+        ),
+        (
+            "Replay mode Salience",
+            {
+                "description": "Used only when the replay mode is Salience: a moment's weight "
+                "is the product of its factors (docs/events.md has the formula).",
+                "fields": REPLAY_PARAMETERS[ReplayMode.SALIENCE],
+            },
+        ),
     ]
-    readonly_fields = ["setup_completed_at", "phase_timeline_in_force"]
+    readonly_fields = ["setup_completed_at", "phase_timeline_in_force", "replay_in_force"]
     actions = [run_dream_now]
 
     @admin.display(description="How often")
@@ -308,6 +352,11 @@ class DreamSettingsAdmin(GuardedModelAdmin):
     @admin.display(description="Phases in force")
     def phase_timeline_in_force(self, row: DreamSettings) -> str:
         return phase_timeline_words(phase_timeline_in_force(row.loop_timing))
+
+    @admin.display(description="Replaying now")
+    def replay_in_force(self, row: DreamSettings) -> str:
+        words = replay_words(row)
+        return f"{words.label}: {words.parameters}"
 
     def save_model(
         self, request: HttpRequest, obj: DreamSettings, form: object, change: bool
@@ -329,6 +378,8 @@ class DreamSettingsAdmin(GuardedModelAdmin):
             session_timeout_ms=obj.session_timeout_ms,
             phase_weights={name: getattr(obj, name) for name in DEFAULT_PHASE_WEIGHTS},
         )
+        replay = ["replay_mode", *(name for names in REPLAY_PARAMETERS.values() for name in names)]
+        dream_settings_change(changes={name: getattr(obj, name) for name in replay})
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return super().has_add_permission(request) and not DreamSettings.objects.exists()

@@ -1,9 +1,9 @@
 """The dashboard's read model: what `/` shows, and the copy for every state it can be in.
 
 Everything here is a read (a selector); the page's writes go through the same API as any
-other client (`PUT /api/engines/selection/`, `POST /api/dream/runs/`). The copy tables
-are handed to the page's script as JSON too, so the server's first paint and the live
-updates speak with one voice.
+other client (`PUT /api/engines/selection/`, `POST /api/dream/runs/`, `PATCH
+/api/settings/`). The copy tables are handed to the page's script as JSON too, so the
+server's first paint and the live updates speak with one voice.
 """
 
 from dataclasses import dataclass
@@ -19,8 +19,10 @@ from dreams.models import (
     RunStatus,
 )
 from dreams.realtime.snapshot import observer_snapshot
+from dreams.replay import ReplayMode
 from dreams.run_reasons import OUTCOME_COPY
 from dreams.selectors.dream_runs import dream_run_active, dream_run_history, latest_review
+from dreams.selectors.dream_settings import ReplayWords, replay_words
 from dreams.selectors.health import DreamHealth, HealthStatus, dream_health
 from dreams.selectors.moments import moment_queryset, moments_by_id
 from dreams.selectors.personalities import personality_active
@@ -211,6 +213,13 @@ class Dashboard:
     @cached_property
     def dream_settings(self) -> DreamSettings:
         return DreamSettings.load()
+
+    @cached_property
+    def replay(self) -> ReplayWords:
+        """What the dream loop replays, in words."""
+        return replay_words(self.dream_settings)
+
+    replay_modes = ReplayMode.choices
 
     @cached_property
     def setup_complete(self) -> bool:

@@ -5,6 +5,7 @@ and passes text hygiene. Anything else is a 400 naming the field."""
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from dreams.text import text_problem
@@ -27,6 +28,39 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int | float):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class StrictFloatField(serializers.FloatField):
+    default_error_messages = {"invalid": "Must be a number (a JSON number)."}
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date and time with its offset (2026-12-01T18:00:00+01:00 or ...Z): a
+    time without one could mean any zone."""
+
+    default_error_messages = {
+        "invalid": "Must be an ISO 8601 date and time with an offset, e.g. "
+        "2026-12-01T18:00:00+01:00 (a JSON string).",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(input_formats=["iso-8601"], **kwargs)
+
+    def to_internal_value(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            self.fail("invalid")
+        try:
+            moment = parse_datetime(value.strip())
+        except ValueError:  # well formed but impossible, e.g. February 30th
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            self.fail("invalid")
+        return super().to_internal_value(value)
 
 
 class StrictCharField(serializers.CharField):

@@ -1,10 +1,12 @@
 """Reads for the wizard: the starting draft (the values in force now) and a user's draft."""
 
+from datetime import datetime
+
 from django.contrib.auth.models import User
 
 from dreams.models import DreamSettings
 from engines.selection import selected_engine
-from setup_wizard.forms import STEP_NAMES, time_text
+from setup_wizard.forms import REPLAY_FIELDS, STEP_NAMES, local_input, time_text
 from setup_wizard.models import SetupDraft
 
 
@@ -32,9 +34,23 @@ def setup_current_values() -> dict[str, dict[str, str]]:
             "cognitive_cycle_ms": str(timing.cognitive_cycle_ms),
             "dream_cycle_ms": str(timing.dream_cycle_ms),
             "session_timeout_ms": str(timing.session_timeout_ms),
+            **_replay_values(row),
         },
         "review": {},
     }
+
+
+def _replay_values(row: DreamSettings) -> dict[str, str]:
+    """The replay settings as the timing step's inputs show them (times in the dream time
+    zone, an unset bound empty)."""
+    values = {}
+    for name in REPLAY_FIELDS:
+        value = getattr(row, name)
+        if isinstance(value, datetime):
+            values[name] = local_input(value, row.zone)
+        else:
+            values[name] = "" if value is None else str(value)
+    return values
 
 
 def setup_draft_for(user: User) -> SetupDraft:

@@ -1,6 +1,7 @@
 """Writes of the wizard: its draft, and finishing setup through the settings services."""
 
 import logging
+from collections.abc import Mapping
 from datetime import time
 from typing import TypedDict
 
@@ -9,6 +10,7 @@ from django.db import transaction
 
 from dreams.models import Cadence, DreamSettings, LoopTiming
 from dreams.services.dream_settings import (
+    dream_settings_change,
     dream_settings_update,
     loop_timing_update,
     setup_complete,
@@ -55,11 +57,13 @@ def setup_finish(
     cadence: CadenceValues,
     engine: str | None,
     timing: LoopTiming,
+    replay: Mapping[str, object] | None = None,
     remote_addr: str | None = None,
 ) -> DreamSettings:
     """Write everything the wizard collected through the same services as the admin and
     the API, open the dream run's activation gate, and drop the draft; all or nothing.
-    `engine` None keeps the current selection (allowed only when no engine was ready).
+    `engine` None keeps the current selection (allowed only when no engine was ready);
+    `replay` (the replay mode and its settings, by field name) None keeps them.
     Raises `EngineSelectionError` when the chosen engine is no longer ready."""
     dream_settings_update(**cadence)
     if engine is not None:
@@ -77,6 +81,8 @@ def setup_finish(
         dream_cycle_ms=timing.dream_cycle_ms,
         session_timeout_ms=timing.session_timeout_ms,
     )
+    if replay:
+        dream_settings_change(changes=replay)
     row = setup_complete()
     setup_draft_discard(user=user)
     logger.info("Setup finished by %s.", user.get_username())

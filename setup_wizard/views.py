@@ -6,18 +6,21 @@ and refuses every POST with product copy.
 
 from collections.abc import Callable
 from functools import wraps
-from typing import cast
+from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dreams.models import Cadence, DreamSettings, LoopTiming
+from dreams.models import Cadence, DreamSettings, validate_time_zone
+from dreams.selectors.dream_settings import replay_words
 from dreamsite.control import PUBLIC_DEMO_COPY
 from engines.readiness import all_engine_readiness, engine_readiness
 from engines.selection import EngineSelectionError, selected_engine
@@ -25,6 +28,8 @@ from setup_wizard.forms import (
     FORMS,
     STEP_NAMES,
     STEPS,
+    TIMING_FIELDS,
+    TimingForm,
     WizardForm,
     any_engine_ready,
     duration_text,
@@ -80,13 +85,29 @@ def _skipped(draft: SetupDraft) -> bool:
     return draft.data.get("engine", {}).get("skipped") == "1"
 
 
+def _dream_zone(draft: SetupDraft) -> ZoneInfo:
+    """The time zone the cadence step chose (when valid), else the stored one: the replay
+    theme's times are read in it."""
+    chosen = draft.data.get("cadence", {}).get("time_zone", "")
+    try:
+        validate_time_zone(chosen)
+    except ValidationError:
+        return DreamSettings.load().zone
+    return ZoneInfo(chosen)
+
+
+def _make(draft: SetupDraft, name: str, data: dict[str, Any] | None) -> WizardForm:
+    """The step's form, bound to `data` unless it is None."""
+    extra: dict[str, Any] = {"zone": _dream_zone(draft)} if name == "timing" else {}
+    return FORMS[name](**extra) if data is None else FORMS[name](data=data, **extra)
+
+
 def _form(draft: SetupDraft, name: str) -> WizardForm | None:
     """The step's form bound to the draft's input (unbound before any input, so nothing
     is called missing before it was asked for); None for a skipped engine step."""
     if name == "engine" and _skipped(draft):
         return None
-    values = draft.data.get(name)
-    return FORMS[name](data=values) if values else FORMS[name]()
+    return _make(draft, name, draft.data.get(name) or None)
 
 
 def _valid(draft: SetupDraft, name: str) -> WizardForm | None:
@@ -106,6 +127,15 @@ def _first_invalid_step(draft: SetupDraft) -> str | None:
 def _summary(draft: SetupDraft) -> dict[str, object]:
     """What finishing would write, for the review page."""
     cadence, engine, timing = (_valid(draft, name) for name in INPUT_STEPS)
+    replay = None
+    if isinstance(timing, TimingForm) and timing.replay_changes(timing.cleaned_data):
+        # The replay settings as finishing would store them, said as the dashboard says them.
+        row = DreamSettings.load()
+        for field, value in timing.replay_changes(timing.cleaned_data).items():
+            setattr(row, field, value)
+        if cadence:
+            row.time_zone = cadence.cleaned_data["time_zone"]
+        replay = replay_words(row)
     return {
         "cadence": cadence.cleaned_data if cadence else None,
         "daily_at": time_text(cadence.cleaned_data["daily_at"])
@@ -117,9 +147,11 @@ def _summary(draft: SetupDraft) -> dict[str, object]:
         "timing": [
             (timing[name].label.removesuffix(" (milliseconds)"), value, duration_text(value))
             for name, value in timing.cleaned_data.items()
+            if name in TIMING_FIELDS
         ]
         if timing
         else None,
+        "replay": replay,
     }
 
 
@@ -213,13 +245,13 @@ def _submit(request: HttpRequest, draft: SetupDraft, name: str) -> HttpResponse:
         return _go(draft)
     if name == "engine" and action == "skip":
         if any_engine_ready(all_engine_readiness(fresh=True)):
-            form = form_class(data=values) if values else form_class()
+            form = _make(draft, name, values or None)
             return _render(request, draft, name, form, skip_error=SKIP_REFUSED_COPY, status=400)
         setup_draft_save(draft=draft, step=name, values={"skipped": "1"}, go_to="timing")
         return _go(draft)
     if name == "review":
         return _finish(request, draft)
-    form = form_class(data=values)
+    form = _make(draft, name, values)
     if not form.is_valid():
         # Kept even when invalid: a reload shows the same input and the same errors.
         setup_draft_save(draft=draft, step=name, values=values, go_to=name)
@@ -235,7 +267,8 @@ def _finish(request: HttpRequest, draft: SetupDraft) -> HttpResponse:
         setup_draft_save(draft=draft, step="review", values={}, go_to=invalid)
         return _go(draft)
     cadence, engine, timing = (_valid(draft, name) for name in INPUT_STEPS)
-    assert cadence is not None and timing is not None  # checked by _first_invalid_step
+    # Checked by _first_invalid_step.
+    assert cadence is not None and isinstance(timing, TimingForm)
     chosen = cadence.cleaned_data
     try:
         row = setup_finish(
@@ -249,7 +282,8 @@ def _finish(request: HttpRequest, draft: SetupDraft) -> HttpResponse:
                 min_new_moments=chosen["min_new_moments"],
             ),
             engine=engine.cleaned_data["engine"] if engine is not None else None,
-            timing=LoopTiming(**timing.cleaned_data),
+            timing=timing.loop_timing,
+            replay=timing.replay_changes(timing.cleaned_data),
             remote_addr=request.META.get("REMOTE_ADDR"),
         )
     except EngineSelectionError as error:

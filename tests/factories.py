@@ -30,3 +30,17 @@ def make_session(**fields: object) -> Session:
 def make_percept(*, session: Session, kind: str = PerceptKind.VISUAL, **fields: object) -> Percept:
     payload = fields.pop("payload", {"description": "a hand waving"})
     return Percept.objects.create(session=session, kind=kind, payload=payload, **fields)
+
+
+def replay_admin_form(**fields: str) -> dict[str, str]:
+    """The dream settings admin form's replay fields as a browser posts them for the default
+    settings (uniform, no theme); `fields` override them."""
+    form = {
+        "replay_mode": "uniform",
+        "sequence_length": "8",
+        "salience_intensity": "0.7",
+        "salience_recency": "0.5",
+        "salience_rarity": "0.7",
+        "salience_half_life_hours": "168",
+    }
+    return {**form, **fields}

@@ -13,6 +13,7 @@ from websockets.asyncio.client import connect
 from dreams.models import DEFAULT_PHASE_WEIGHTS, Cadence, DreamRun, DreamSettings
 from dreamsite.control import PUBLIC_DEMO_COPY, REMOTE_COPY
 from tests.children import Children, child_env, free_port, manage
+from tests.factories import replay_admin_form
 from tests.live import serving
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,7 @@ SETTINGS_FORM = {
     "max_material": "200",
     "timeout_s": "180",
     **{name: str(weight) for name, weight in DEFAULT_PHASE_WEIGHTS.items()},
+    **replay_admin_form(),
 }
 
 

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from dreams.models import DEFAULT_PHASE_WEIGHTS, DreamSettings
+from tests.factories import replay_admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +101,7 @@ def admin_form(**weights: int) -> dict[str, str]:
         "dream_cycle_ms": "",
         "session_timeout_ms": "",
         **{name: str(weights.get(name, weight)) for name, weight in DEFAULT_PHASE_WEIGHTS.items()},
+        **replay_admin_form(),
     }
 
 

@@ -29,6 +29,7 @@ from engines.adapters.offline import OfflineAdapter
 from engines.models import EngineSelectionChange, SelectionSource
 from engines.selection import engine_select, selected_engine
 from setup_wizard.models import SetupDraft
+from tests.factories import replay_admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -430,6 +431,7 @@ def test_the_admin_saves_loop_timing_through_the_services(staff_client):
         "dream_cycle_ms": "",
         "session_timeout_ms": "",
         **{name: str(weight) for name, weight in DEFAULT_PHASE_WEIGHTS.items()},
+        **replay_admin_form(),
     }
     response = staff_client.post(f"/admin/dreams/dreamsettings/{row.pk}/change/", form)
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -9,12 +9,15 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from dreams.models import Cadence, DreamSettings
+from dreams.models import Cadence, DreamSettings, MomentKind
+from dreams.replay import ReplayMode
 from dreams.selectors.dream_settings import dream_settings_summary
 from dreams.services.dream_settings import dream_settings_change
 from dreamsite.input import (
     StrictBooleanField,
     StrictCharField,
+    StrictDateTimeField,
+    StrictFloatField,
     StrictInputSerializer,
     StrictIntegerField,
 )
@@ -60,6 +63,25 @@ class DreamSettingsApi(APIView):
         phase_sigilhold_weight = StrictIntegerField(required=False)
         phase_sigilout_weight = StrictIntegerField(required=False)
         phase_reset_weight = StrictIntegerField(required=False)
+        replay_mode = serializers.ChoiceField(choices=ReplayMode.choices, required=False)
+        # The theme's bounds: null does not restrict.
+        theme_valence_min = StrictFloatField(required=False, allow_null=True)
+        theme_valence_max = StrictFloatField(required=False, allow_null=True)
+        theme_arousal_min = StrictFloatField(required=False, allow_null=True)
+        theme_arousal_max = StrictFloatField(required=False, allow_null=True)
+        theme_since = StrictDateTimeField(required=False, allow_null=True)
+        theme_until = StrictDateTimeField(required=False, allow_null=True)
+        theme_kind = serializers.ChoiceField(
+            choices=MomentKind.choices, required=False, allow_blank=True
+        )
+        theme_thread = StrictCharField(
+            required=False, allow_blank=True, max_length=80, help_text="a continuity thread's key"
+        )
+        sequence_length = StrictIntegerField(required=False)
+        salience_intensity = StrictFloatField(required=False)
+        salience_recency = StrictFloatField(required=False)
+        salience_rarity = StrictFloatField(required=False)
+        salience_half_life_hours = StrictIntegerField(required=False)
         setup_complete = StrictBooleanField(required=False)
 
         def validate(self, attrs: dict) -> dict:
@@ -96,6 +118,24 @@ class DreamSettingsApi(APIView):
             child=serializers.DictField(child=serializers.IntegerField()),
             help_text="Each loop's display phases, in order, with their lengths in ms.",
         )
+        replay_mode = serializers.CharField()
+        replay_label = serializers.CharField(help_text="the replay mode in a few words")
+        replay_parameters = serializers.CharField(
+            help_text="the replay mode's parameters in words, as the dashboard shows them"
+        )
+        theme_valence_min = serializers.FloatField(allow_null=True)
+        theme_valence_max = serializers.FloatField(allow_null=True)
+        theme_arousal_min = serializers.FloatField(allow_null=True)
+        theme_arousal_max = serializers.FloatField(allow_null=True)
+        theme_since = serializers.DateTimeField(allow_null=True)
+        theme_until = serializers.DateTimeField(allow_null=True)
+        theme_kind = serializers.CharField(allow_blank=True)
+        theme_thread = serializers.CharField(allow_blank=True)
+        sequence_length = serializers.IntegerField()
+        salience_intensity = serializers.FloatField()
+        salience_recency = serializers.FloatField()
+        salience_rarity = serializers.FloatField()
+        salience_half_life_hours = serializers.IntegerField()
         setup_complete = serializers.BooleanField()
         setup_completed_at = serializers.DateTimeField(allow_null=True)
 

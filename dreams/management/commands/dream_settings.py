@@ -5,12 +5,16 @@ is written)."""
 
 import json
 from argparse import ArgumentParser
+from datetime import datetime
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import CommandError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import BooleanField, Field
+from django.db.models import BooleanField, CharField, DateTimeField, Field
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 from dreams.models import SETTABLE_FIELDS, DreamSettings
 from dreams.selectors.dream_settings import dream_settings_summary, phase_timeline_words
@@ -22,8 +26,30 @@ BOOLEAN_WORDS = {"true": True, "yes": True, "on": True, "false": False, "no": Fa
 EMPTY_MEANS_ENVIRONMENT = ("cognitive_cycle_ms", "dream_cycle_ms", "session_timeout_ms")
 
 
-def parse_assignments(assignments: list[str]) -> tuple[dict[str, object], list[str]]:
-    """The typed values of `FIELD=VALUE` pairs, and the errors of those that are not."""
+DATETIME_HELP = "give a date or a date and time, e.g. 2026-12-01 or 2026-12-01T18:00+01:00"
+
+
+def parse_moment(text: str, zone: ZoneInfo) -> datetime | None:
+    """An ISO 8601 date or date and time; without an offset, a wall-clock time in `zone`
+    (the dream time zone), a date alone its midnight. None when it is neither."""
+    try:
+        moment = parse_datetime(text)
+        if moment is None:
+            day = parse_date(text)
+            moment = None if day is None else datetime(day.year, day.month, day.day)
+    except ValueError:  # well formed but impossible, e.g. 2026-02-30
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, zone)
+    return moment
+
+
+def parse_assignments(
+    assignments: list[str], *, zone: ZoneInfo | None = None
+) -> tuple[dict[str, object], list[str]]:
+    """The typed values of `FIELD=VALUE` pairs, and the errors of those that are not.
+    Times without an offset are read in `zone`: the time zone set alongside them, else the
+    stored dream time zone."""
     values: dict[str, object] = {}
     errors: list[str] = []
     for assignment in assignments:
@@ -40,6 +66,30 @@ def parse_assignments(assignments: list[str]) -> tuple[dict[str, object], list[s
             continue
         # SETTABLE_FIELDS are concrete fields of DreamSettings, never relations.
         field = cast("Field[Any, Any]", DreamSettings._meta.get_field(name))
+        if text.strip() == "":
+            if field.null:
+                values[name] = None  # e.g. a theme's bound: then it does not restrict
+            elif field.blank and isinstance(field, CharField):
+                values[name] = ""
+            else:
+                errors.append(f"{name}: give a value; this setting cannot be empty.")
+            continue
+        if field.choices:
+            choices = [str(value) for value, _label in field.flatchoices]
+            if text.strip() in choices:
+                values[name] = text.strip()
+            else:
+                errors.append(
+                    f"{name}: one of {', '.join(choice for choice in choices if choice)}."
+                )
+            continue
+        if isinstance(field, DateTimeField):
+            moment = parse_moment(text.strip(), zone or DreamSettings.load().zone)
+            if moment is None:
+                errors.append(f"{name}: {DATETIME_HELP}.")
+            else:
+                values[name] = moment
+            continue
         if isinstance(field, BooleanField):
             answer = BOOLEAN_WORDS.get(text.strip().lower())
             if answer is None:
@@ -86,7 +136,7 @@ class Command(ProductCommand):
     ) -> None:
         row = DreamSettings.load()
         if assignments or finish_setup:
-            values, errors = parse_assignments(assignments)
+            values, errors = parse_assignments(assignments, zone=_zone_set(assignments))
             if not errors:
                 try:
                     row = dream_settings_change(changes=values, finish_setup=finish_setup)
@@ -121,9 +171,23 @@ class Command(ProductCommand):
             )
 
 
+def _zone_set(assignments: list[str]) -> ZoneInfo | None:
+    """The time zone these assignments set, when it is a known one."""
+    for assignment in reversed(assignments):
+        name, _equals, text = assignment.partition("=")
+        if name.strip() == "time_zone":
+            try:
+                return ZoneInfo(text.strip())
+            except (ValueError, KeyError):  # refused with its own error
+                return None
+    return None
+
+
 def _shown(name: str, value: object) -> object:
     if value is None and name in EMPTY_MEANS_ENVIRONMENT:
         return "(the environment's)"
+    if value in (None, "") and name.startswith("theme_"):
+        return "(not set: does not restrict)"
     if name == "phase_timeline_in_force" and isinstance(value, dict):
         return phase_timeline_words(value)
     if isinstance(value, dict):

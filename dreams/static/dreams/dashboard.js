@@ -34,6 +34,8 @@ const generateButton = document.getElementById('generate-dream');
 const dreamStatus = document.getElementById('dream-status');
 const engineForm = document.getElementById('engine-form');
 const engineStatus = document.getElementById('engine-status');
+const replayForm = document.getElementById('replay-form');
+const replayStatus = document.getElementById('replay-status');
 
 let trackedRun = null; // the running run whose progress the page shows
 let posting = false;
@@ -228,6 +230,28 @@ async function selectEngine(event) {
   }
 }
 
+// The dream loop's replay mode, through the settings API; its parameters stay as they are.
+async function changeReplay(event) {
+  event.preventDefault();
+  const submit = replayForm.querySelector('button[type="submit"]');
+  submit.disabled = true;
+  say(replayStatus, 'Saving...');
+  const mode = replayForm.elements.replay_mode.value;
+  const { response, body } = await send('PATCH', replayForm.action, { replay_mode: mode });
+  submit.disabled = false;
+  if (response === null) {
+    say(replayStatus, REQUEST_COPY.network, 'error');
+  } else if (response.ok) {
+    say(replayStatus, `Saved: the dream loop now replays ${body.replay_label}, from its next moment.`, 'success');
+    refreshParts();
+  } else if (response.status === 400 && body && typeof body === 'object') {
+    // The settings' own copy, e.g. a theme whose thread is gone.
+    say(replayStatus, Object.values(body).flat().join(' '), 'error');
+  } else {
+    say(replayStatus, refusalCopy(response, body), 'error');
+  }
+}
+
 // The live section: straight from the socket.
 const liveState = document.getElementById('live-state');
 const liveSessions = document.getElementById('live-sessions');
@@ -287,6 +311,7 @@ drawCanvases();
 applyServerState();
 dreamForm?.addEventListener('submit', generate);
 if (engineStatus) engineForm.addEventListener('submit', selectEngine);
+replayForm?.addEventListener('submit', changeReplay);
 observe({
   onSnapshot(data) {
     conducting = data.conducting;

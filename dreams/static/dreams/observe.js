@@ -36,6 +36,7 @@ const stage = root.querySelector('[data-stage]');
 const layers = [...root.querySelectorAll('[data-sigil-layer]')];
 const phrase = root.querySelector('[data-phrase]');
 const dreamMark = root.querySelector('[data-dream-mark]');
+const replayCaption = root.querySelector('[data-replay-caption]');
 const empty = root.querySelector('[data-empty]');
 const modeLabel = root.querySelector('[data-mode-label]');
 const connectionLabel = root.querySelector('[data-connection-label]');
@@ -91,6 +92,17 @@ function triad(sigil) {
     return null;
   }
   return color;
+}
+
+// How the dream loop came to this moment (the event's `replay`): "dreaming · a theme",
+// "dreaming · the last dream — Its theme", "dreaming · a sequence 3". Empty for a live moment.
+function replayText(sigil) {
+  const replay = sigil.isDream ? sigil.replay : null;
+  if (!replay || typeof replay.label !== 'string') return '';
+  let text = `dreaming · ${replay.label}`;
+  if (typeof replay.theme === 'string' && replay.theme) text += ` — ${replay.theme}`;
+  if (Number.isInteger(replay.step)) text += ` ${replay.step}`;
+  return text;
 }
 
 function draw(canvas, sigil) {
@@ -153,6 +165,7 @@ function show(sigil, { crossfade = true } = {}) {
     `${sigil.isDream ? 'Dream of a sigil' : 'Sigil'}: ${sigil.sigilPhrase}`,
   );
   dreamMark.textContent = sigil.isDream ? `Dream · remembering cycle ${sigil.cycle}` : '';
+  replayCaption.textContent = replayText(sigil);
   empty.hidden = true;
   if (crossfade) {
     setPhrase(sigil.sigilPhrase);
