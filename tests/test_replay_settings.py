@@ -50,8 +50,8 @@ def make_thread(key: str = "the-river", name: str = "The river") -> ContinuityTh
     )
 
 
-def patch(client: Client, body: object, **extra: str):
-    return client.patch("/api/settings/", body, content_type="application/json", **extra)
+def patch(client: Client, body: object):
+    return client.patch("/api/settings/", body, content_type="application/json")
 
 
 def text(response) -> str:
