@@ -1,7 +1,7 @@
 from django.urls import path
 
 import dreams.converters  # noqa: F401 - registers <id:...>
-from dreams.apis import dream_runs, dream_settings, moments, personalities
+from dreams.apis import analytics, dream_runs, dream_settings, moments, personalities
 
 urlpatterns = [
     path("moments/", moments.MomentListApi.as_view(), name="moment-list"),
@@ -27,6 +27,11 @@ urlpatterns = [
         "personalities/<id:pk>/activate/",
         personalities.PersonalityActivateApi.as_view(),
         name="personality-activate-api",
+    ),
+    path(
+        "analytics/resurfacing/",
+        analytics.ResurfacingApi.as_view(),
+        name="resurfacing-analytics",
     ),
     path("dream/reviews/", dream_runs.DreamReviewListApi.as_view(), name="dream-review-list"),
     path(

@@ -446,6 +446,8 @@ def test_a_dashboard_with_no_moments_shows_each_pictures_empty_state(client):
         "mood": 0,
         "circumplex": 0,
         "threads": 0,
+        "replays": 0,
+        "resurfaced": 0,
     }
     assert "No moments yet" in drawn["mood"]["html"]
     assert "No continuity threads yet" in drawn["threads"]["html"]

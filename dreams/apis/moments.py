@@ -77,6 +77,9 @@ class MomentOutputSerializer(serializers.ModelSerializer):
             "personality",
             "created_at",
             "images",
+            "replays",
+            "citations",
+            "last_resurfaced_at",
         ]
         read_only_fields = fields
 

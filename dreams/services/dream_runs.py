@@ -52,6 +52,7 @@ from dreams.selectors.moments import moment_context
 from dreams.selectors.personalities import personality_active, voice_of
 from dreams.services.continuity import continuity_merge, open_threads
 from dreams.services.moments import moment_create
+from dreams.services.resurfacing import citations_record
 from engines.contracts import DreamDraft
 from engines.errors import EngineError, EngineOutputInvalid
 from engines.selection import SelectedEngine, selected_engine
@@ -450,6 +451,7 @@ def _write(
             personality=personality,
             created_at=now,
         )
+        citations_record(review=review)
         _finish(run, RunStatus.WRITTEN, review=review, stage=RunStage.DONE)
     return review
 
