@@ -4,9 +4,16 @@ import pytest
 
 from dreams.sigils import commands_to_code, generate_sigil, parse_sigil
 from dreams.sigils.commands import MAX_COMMANDS
-from dreams.sigils.compose import MAX_MEMBERS, compose_sigils
+from dreams.sigils.compose import (
+    CENTRE,
+    CENTRE_RADIUS,
+    MAX_MEMBERS,
+    MEDALLION_STROKES,
+    RING_RADIUS,
+    compose_sigils,
+)
 from dreams.sigils.parse import MAX_SOURCE_BYTES
-from dreams.sigils.paths import Arc, trace_paints
+from dreams.sigils.paths import Arc, Line, trace_paints
 
 # A vertical line from (50, 10) to (50, 90) and a half circle of radius 20 around the
 # centre, starting at its rightmost point: its extent from the centre is 40.
@@ -120,7 +127,7 @@ def test_turned_arcs_sweep_as_before_however_large_their_angles():
     ]
     composed = compose_sigils([arcs] * 3, seed="angles")
     original = _sweeps(arcs)
-    sweeps = _sweeps(composed)[1:]  # after the frame
+    sweeps = _sweeps([command for block in _blocks(composed)[1:] for command in block])
     assert len(sweeps) == 3 * len(original)
     for member in range(3):
         turned = sweeps[member * len(original) : (member + 1) * len(original)]
@@ -154,3 +161,68 @@ def test_each_member_gets_its_own_path_and_no_unpainted_tail():
     blocks = _blocks(composed)
     assert len(blocks) == 3
     assert all(block[-1] == ["stroke"] for block in blocks)
+
+
+def _lines(commands: list[list]) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    return [
+        (segment.start, segment.end)
+        for paint in trace_paints(commands)
+        for subpath in paint.subpaths
+        for segment in subpath.segments
+        # A moveTo and an arc's start, rounded apart, leave a line of a ten-thousandth.
+        if isinstance(segment, Line) and math.dist(segment.start, segment.end) > 0.01
+    ]
+
+
+def test_the_centre_keeps_its_six_longest_strokes_and_a_medallion_its_two():
+    # Eight separate bars of lengths 10 to 80: at 40 px a member's short strokes are specks.
+    bars = [["beginPath"]]
+    for length in range(10, 90, 10):
+        y = 5 + length
+        bars += [["moveTo", 50 - length / 2, y], ["lineTo", 50 + length / 2, y]]
+    bars.append(["stroke"])
+    composed = compose_sigils([bars] * 3, seed="bars")
+    lines = _lines(composed)
+
+    def near_centre(line):
+        (x0, y0), (x1, y1) = line
+        return math.dist(((x0 + x1) / 2, (y0 + y1) / 2), (CENTRE, CENTRE)) < CENTRE_RADIUS
+
+    def relative(lines):
+        lengths = sorted(math.dist(*line) for line in lines)
+        return [round(length / lengths[-1], 3) for length in lengths]
+
+    centre = [line for line in lines if near_centre(line)]
+    assert relative(centre) == [round(n / 8, 3) for n in range(3, 9)]
+    medallions = [line for line in lines if not near_centre(line)]
+    assert len(medallions) == 2 * MEDALLION_STROKES
+    assert relative(medallions) == [0.875, 0.875, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("count", [2, 3, 5, MAX_MEMBERS])
+def test_the_ring_is_broken_only_where_a_medallion_sits(count):
+    composed = compose_sigils([MARKED] * count, seed="ring")
+    frame, *members = _blocks(composed)
+    # MARKED's line runs through its centre: each medallion's centre and radius.
+    medallions = []
+    for block in members[1:]:
+        (_, x0, y0), (_, x1, y1) = block[1], block[2]
+        medallions.append((((x0 + x1) / 2, (y0 + y1) / 2), math.dist((x0, y0), (x1, y1)) / 2))
+    ring = [
+        segment
+        for paint in trace_paints(frame)
+        for subpath in paint.subpaths
+        for segment in subpath.segments
+        if isinstance(segment, Arc)
+    ]
+    assert len(ring) == count - 1
+    assert all(arc.radius == pytest.approx(RING_RADIUS) for arc in ring)
+    for degree in range(360):
+        angle = math.radians(degree)
+        point = (CENTRE + RING_RADIUS * math.cos(angle), CENTRE + RING_RADIUS * math.sin(angle))
+        drawn = any(((angle - arc.start_angle) % math.tau) <= arc.sweep + 1e-6 for arc in ring)
+        medallion = min(math.dist(point, centre) - radius for centre, radius in medallions)
+        # Ring and medallions make one outline: where the ring stops a medallion starts,
+        # and no arc runs through a medallion.
+        assert drawn or medallion < 2.5, degree
+        assert not drawn or medallion > 0, degree

@@ -17,6 +17,7 @@ from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN, circumplex_colour
 from dreams.models import MindMoment, MomentKind
 from dreams.selectors.moments import moment_last_cycle
 from dreams.sigils import generate_sigil
+from engines.offline.prose import with_article
 
 SEED_ENGINE = "seed"
 MOMENT_SPACING = timedelta(minutes=3)
@@ -60,10 +61,10 @@ THINGS = (
 )
 _SCENES = (
     "a figure pausing by the {thing}",
-    "light moving across a {thing}",
+    "light moving across {a_thing}",
     "two people laughing near the {thing}",
     "an empty {thing} at dusk",
-    "hands shaping something like a {thing}",
+    "hands shaping something like {a_thing}",
     "rain gathering on the {thing}",
 )
 _SOUNDS = (
@@ -75,11 +76,14 @@ _SOUNDS = (
     "distant music with a steady beat",
 )
 _REFLECTIONS = (
-    "It feels {quality}, like a {thing} remembered from far away.",
+    "It feels {quality}, like {a_thing} remembered from far away.",
     "Something {quality} is here; the {thing} keeps returning.",
-    "I notice the {thing} and a {quality} stillness around it.",
-    "The moment is {quality}, circling a {thing} I cannot name.",
+    "I notice the {thing} and {a_quality} stillness around it.",
+    "The moment is {quality}, circling {a_thing} I cannot name.",
 )
+
+# Each word after "a" or "an", as it sounds (an orbit, an amber stillness), worked out once.
+_A = {word: with_article(word) for word in (*QUALITIES, *THINGS)}
 
 
 # The columns a seeded moment fills; everything else keeps its database default.
@@ -102,7 +106,7 @@ SEED_FIELDS = (
 _JSON_FIELDS = ("sigil_commands", "visual_percepts", "audio_percepts")
 
 
-def _seed_values(rng: random.Random, *, seed: int, index: int) -> dict[str, object]:
+def seed_values(rng: random.Random, *, seed: int, index: int) -> dict[str, object]:
     """The content of one demo moment, drawn from `rng` (so a seed fixes the sequence)."""
     quality, thing = rng.choice(QUALITIES), rng.choice(THINGS)
     phrase = f"{quality} {thing}"
@@ -113,11 +117,13 @@ def _seed_values(rng: random.Random, *, seed: int, index: int) -> dict[str, obje
     arousal = round(rng.triangular(CIRCUMPLEX_MIN, CIRCUMPLEX_MAX, 0.0), 3)
     visual, audio = [], []
     if rng.random() < 0.35:
-        visual = [{"description": rng.choice(_SCENES).format(thing=thing)}]
+        visual = [{"description": rng.choice(_SCENES).format(thing=thing, a_thing=_A[thing])}]
     if rng.random() < 0.25:
         audio = [{"transcript": rng.choice(_SOUNDS)}]
     return {
-        "text": rng.choice(_REFLECTIONS).format(quality=quality, thing=thing),
+        "text": rng.choice(_REFLECTIONS).format(
+            quality=quality, thing=thing, a_quality=_A[quality], a_thing=_A[thing]
+        ),
         "sigil_phrase": phrase,
         "sigil_code": sigil.code,
         "sigil_commands": sigil.commands,
@@ -145,7 +151,7 @@ def _seed_rows(plan: _SeedPlan, start: int, stop: int) -> list[tuple]:
     adapt_time = connection.ops.adapt_datetimefield_value
     rows = []
     for index in range(start, stop):
-        values = _seed_values(rng, seed=plan.seed, index=index)
+        values = seed_values(rng, seed=plan.seed, index=index)
         values.update(
             cycle=plan.first_cycle + index,
             kind=MomentKind.SEED.value,

@@ -8,41 +8,17 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from engines.contracts import MomentContext, PerceptInput
+from engines.offline.hearing import is_described_sound
 from engines.offline.mood import MOODS
-from engines.offline.prose import capitalized, in_sentence, in_words, joined, shortened
-from engines.offline.words import BOILERPLATE, SENTENCE_END, runs, word_terms
-
-_QUESTION_OPENERS = frozenset(
-    {
-        "am",
-        "are",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "has",
-        "have",
-        "how",
-        "is",
-        "may",
-        "shall",
-        "should",
-        "was",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "why",
-        "will",
-        "would",
-    }
+from engines.offline.prose import (
+    capitalized,
+    in_sentence,
+    in_words,
+    joined,
+    shortened,
+    verb_for,
 )
-
+from engines.offline.words import BOILERPLATE, QUESTION_OPENERS, SENTENCE_END, runs, word_terms
 
 # What cognize writes around the percepts' own words.
 _SIGHT_OPENINGS = ("In front of me, {}.", "Before me, {}.", "Here and now, {}.")
@@ -55,7 +31,8 @@ DRIFT = "My thoughts drift back to \u201c{}\u201d."
 ECHO = "echo of {}"
 STILLNESS = "stillness"
 _AGAIN = "{} again; it was in my thoughts a little while ago."
-_RETURNING = "{} keeps returning: it was in {} of my last {} thoughts."
+_RETURNING = "{} {} returning: it was in {} of my last {} thoughts."
+_RETURNS = ("keeps", "keep")  # as the term is one thing or many
 
 
 # The words cognize writes itself say nothing about what a moment was about: left out of
@@ -75,6 +52,7 @@ _OWN_WORDS = frozenset(
                 STILLNESS,
                 _AGAIN,
                 _RETURNING,
+                *_RETURNS,
                 *(sentence for _, sentence in MOODS.values()),
             ]
         )
@@ -162,7 +140,7 @@ def _quote(transcript: str) -> str:
     question mark back."""
     quote = capitalized(shortened(transcript).rstrip(" ."))
     first = quote.split(maxsplit=1)[0].lower() if quote else ""
-    if first in _QUESTION_OPENERS and quote[-1] not in "?!\u2026":
+    if first in QUESTION_OPENERS and quote[-1] not in "?!\u2026":
         quote += "?"
     return quote
 
@@ -181,10 +159,18 @@ def _most_salient(texts: list[str], scores: Mapping[str, float], limit: int = 2)
 def perceived(
     percepts: Sequence[PerceptInput], scores: Mapping[str, float], *, variant: int
 ) -> list[str]:
-    """At most two sentences of what was seen, heard said, and heard."""
+    """At most two sentences of what was seen, heard said, and heard: a transcript that
+    describes a sound is written as one, never quoted as speech."""
     sights = _most_salient([_clause(p.description) for p in percepts if p.kind != "audio"], scores)
-    speech = _most_salient([_quote(p.transcript) for p in percepts], scores)
-    sounds = _most_salient([_clause(p.description) for p in percepts if p.kind == "audio"], scores)
+    said = [p.transcript for p in percepts if not is_described_sound(p.transcript)]
+    speech = _most_salient([_quote(transcript) for transcript in said], scores)
+    sounds = _most_salient(
+        [
+            *(_clause(p.description) for p in percepts if p.kind == "audio"),
+            *(_clause(p.transcript) for p in percepts if is_described_sound(p.transcript)),
+        ],
+        scores,
+    )
     sentences = []
     if sights:
         opening = _SIGHT_OPENINGS[variant % len(_SIGHT_OPENINGS)]
@@ -209,4 +195,5 @@ def recurrence(
     if times == 1:
         return [_AGAIN.format(capitalized(term))]
     share = "each" if times == recent else in_words(times)
-    return [_RETURNING.format(capitalized(term), share, in_words(recent))]
+    verb = verb_for(term, *_RETURNS)
+    return [_RETURNING.format(capitalized(term), verb, share, in_words(recent))]

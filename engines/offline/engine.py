@@ -46,9 +46,9 @@ from engines.offline.cognition import (
     word_scores,
 )
 from engines.offline.mood import MOODS, mean_circumplex, moment_circumplex, mood_key
-from engines.offline.narrative import narrative, theme_summary, thread_note
+from engines.offline.narrative import narrative, recalled, theme_summary, thread_note
 from engines.offline.prose import joined
-from engines.offline.themes import CITED_PER_THEME, SIGIL_MEMBERS, Theme, find_themes, name_themes
+from engines.offline.themes import SIGIL_MEMBERS, Theme, cited_moments, find_themes, name_themes
 from engines.prompts import DEFAULT_VOICE
 
 DraftT = TypeVar("DraftT", bound=BaseModel)
@@ -113,19 +113,22 @@ class OfflineEngine:
         if not commands:
             commands = generate_sigil(title).commands
         valence, arousal = mean_circumplex(moments)
+        excerpts = recalled(themes)
         return Answer(
             _validated(
                 DreamDraft,
                 {
                     "title": title,
-                    "narrative": narrative(moments, themes, continuity, (valence, arousal)),
+                    "narrative": narrative(
+                        moments, themes, continuity, (valence, arousal), excerpts
+                    ),
                     "themes": [
                         {
                             "name": theme.name,
-                            "summary": theme_summary(theme),
-                            "moment_ids": [m.id for m in theme.members[:CITED_PER_THEME]],
+                            "summary": theme_summary(theme, excerpt),
+                            "moment_ids": [moment.id for moment in cited_moments(theme)],
                         }
-                        for theme in themes
+                        for theme, excerpt in zip(themes, excerpts, strict=True)
                     ],
                     "threads": [
                         {"name": theme.name, "note": thread_note(theme)} for theme in themes
@@ -150,11 +153,7 @@ def _sigil_members(themes: Sequence[Theme]) -> list[list[list]]:
     """Cited sigils for the dream sigil, most salient first, taking turns between themes so
     that every theme is in the drawing."""
     ranked = [
-        [
-            moment.sigil_commands
-            for moment in theme.members[:CITED_PER_THEME]
-            if moment.sigil_commands
-        ]
+        [moment.sigil_commands for moment in cited_moments(theme) if moment.sigil_commands]
         for theme in themes
     ]
     turns = zip_longest(*ranked)

@@ -1,7 +1,9 @@
-"""Putting words into sentences: lists, numbers in words, capitals, quotes and excerpts."""
+"""Putting words into sentences: lists, numbers in words, articles, agreement, capitals,
+quotes and excerpts."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from engines.offline.words import SENTENCE_END
@@ -40,6 +42,40 @@ def in_words(number: int) -> str:
 
 def counted(number: int, noun: str) -> str:
     return f"{in_words(number)} {noun}{'' if number == 1 else 's'}"
+
+
+# "a" or "an" goes by the sound of the next word, not its first letter: words that open
+# on a vowel letter but a "you" or "w" sound (unicorn, use, European, one), and words
+# that open on a silent h (hour, honest, heir). Unimportant and uninvited keep their "un".
+_VOWEL_LETTER_CONSONANT_SOUND = re.compile(
+    r"uni(?![mnd])|us[eu]|ut[ie]|ur[aeo]|uk|ufo|eu|ewe|one\b|one-|once"
+)
+_SILENT_H = re.compile(r"hour|honest|hono(?:u)?r|heir")
+# Letters whose names open on a vowel sound, for initialisms: an FBI agent, an X-ray.
+# Longer capitals with a vowel are said as words (a NASA engineer).
+_VOWEL_SOUND_LETTERS = frozenset("AEFHILMNORSX")
+_SAID_AS_LETTERS = re.compile(r"[A-Z](?:[A-Z]{1,2}\b|[B-DF-HJ-NP-TV-Z]+\b|-|\b)")
+
+
+def _opens_on_vowel_sound(word: str) -> bool:
+    if _SAID_AS_LETTERS.match(word):
+        return word[0] in _VOWEL_SOUND_LETTERS
+    lower = word.lower()
+    if _SILENT_H.match(lower):
+        return True
+    return lower[:1] in ("a", "e", "i", "o", "u") and not _VOWEL_LETTER_CONSONANT_SOUND.match(lower)
+
+
+def with_article(phrase: str) -> str:
+    """The phrase after "a" or "an", as it sounds: a unicorn, an hour, an amber light."""
+    return f"{'an' if _opens_on_vowel_sound(phrase.lstrip()) else 'a'} {phrase}"
+
+
+def verb_for(subject: str, singular: str, plural: str) -> str:
+    """The verb that agrees with a one-word subject: waves keep, the tide keeps. A word in
+    -s reads as plural unless it cannot be (glass, bus, axis, nervous)."""
+    many = len(subject) > 3 and subject.endswith("s")
+    return plural if many and not subject.endswith(("ss", "us", "is")) else singular
 
 
 def capitalized(text: str) -> str:

@@ -41,6 +41,17 @@ class Theme(_Cluster):
     thread: ContinuityContext | None  # the open thread it continues
 
 
+def cited_moments(theme: _Cluster) -> list[MomentContext]:
+    """The moments a theme cites: its most salient, one per sigil phrase (a review lists
+    cited moments by phrase, and the same phrase twice reads as the same moment twice)."""
+    by_phrase: dict[str, MomentContext] = {}
+    for moment in theme.members:
+        by_phrase.setdefault(" ".join(moment.sigil_phrase.casefold().split()), moment)
+        if len(by_phrase) == CITED_PER_THEME:
+            break
+    return list(by_phrase.values())
+
+
 def _intensity(moment: MomentContext) -> float:
     return min(1.0, math.hypot(moment.valence, moment.arousal) / math.sqrt(2))
 

@@ -32,6 +32,39 @@ _STOP_WORDS = frozenset(
     sits sitting stand standing stands view visible wearing wears
     """.split()  # noqa: SIM905
 )
+# Words that open a question: a transcript starting with one is asked.
+QUESTION_OPENERS = frozenset(
+    {
+        "am",
+        "are",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "has",
+        "have",
+        "how",
+        "is",
+        "may",
+        "shall",
+        "should",
+        "was",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "would",
+    }
+)
+
+
 _APOSTROPHES = "'\u2019"
 _WORD = re.compile(rf"[^\W\d_]+(?:[{_APOSTROPHES}-][^\W\d_]+)*")
 # Phrases never run across punctuation.
