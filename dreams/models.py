@@ -229,8 +229,9 @@ class MindMoment(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Resurfacing analytics, not content: how often the dream loop replayed the moment and
     # dream reviews cited it (dreams.services.resurfacing keeps them, in batches).
-    replays = models.PositiveIntegerField(default=0, editable=False)
-    citations = models.PositiveIntegerField(default=0, editable=False)
+    # Database defaults too: bulk inserts (seeding, benchmarks) name only the content.
+    replays = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    citations = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     last_resurfaced_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

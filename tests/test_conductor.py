@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
-from dreams.conductor import conductor as conductor_module
+from dreams.conductor import replay as replay_module
 from dreams.conductor.conductor import Conductor
 from dreams.models import MindMoment, Percept, Session
 from dreams.realtime.hub import hub
@@ -275,7 +275,7 @@ async def test_an_empty_database_is_logged_and_dreaming_goes_on(conductor, caplo
 async def test_a_database_error_during_a_dream_tick_is_survived(conductor, monkeypatch, caplog):
     await database_sync_to_async(make_moment)(cycle=1)
     calls = {"count": 0}
-    real_pick = conductor_module.random_sigil_moment
+    real_pick = replay_module.random_sigil_moment
 
     def flaky_pick(**kwargs):
         calls["count"] += 1
@@ -283,7 +283,7 @@ async def test_a_database_error_during_a_dream_tick_is_survived(conductor, monke
             raise RuntimeError("database is locked")
         return real_pick(**kwargs)
 
-    monkeypatch.setattr(conductor_module, "random_sigil_moment", flaky_pick)
+    monkeypatch.setattr(replay_module, "random_sigil_moment", flaky_pick)
     observer = await connect("/ws/observe/")
     # A tick already under way when the pick was patched may still dream: wait past it.
     while calls["count"] < 3:

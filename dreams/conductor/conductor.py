@@ -31,6 +31,8 @@ from django.utils import timezone
 from dreams.conductor.leader import LEASE_TTL, Snapshot, lease_release, lease_renew, lease_take
 from dreams.conductor.loops import Clock, Timer
 from dreams.conductor.phases import SIGIL_PHASE, Phase, PhaseSlot
+from dreams.conductor.replay import Replayer
+from dreams.conductor.resurfacing import ReplayCounter
 from dreams.conductor.state import Action, CognitiveState, Event, Machine, transition
 from dreams.models import (
     DreamSettings,
@@ -48,6 +50,7 @@ from dreams.realtime.events import (
     InlineSdf,
     MindMomentAnnounced,
     PhaseStarted,
+    Replay,
     SessionsUpdate,
     Sigil,
 )
@@ -62,10 +65,11 @@ from dreams.realtime.publish import (
     event_of,
     set_local_conductor,
 )
-from dreams.selectors.live import random_sigil_moment
+from dreams.replay import Replayed
 from dreams.selectors.moments import moment_last_cycle
 from dreams.services.cognition import cognize, moment_from_cognition, pending_percepts, visualize
 from dreams.services.dream_runs import dream_run_claim, dream_run_execute, runs_recover
+from dreams.services.resurfacing import replays_record
 from dreams.services.scheduler import scheduled_dream
 from dreams.services.sessions import open_session_count, sessions_expire
 from engines.errors import EngineError
@@ -89,6 +93,8 @@ LEASE_WATCH_S = 0.25
 LEASE_MARGIN_S = 0.5
 REAP_EVERY_S = 1.0
 WORK_EVERY_S = 1.0
+# How often the replay counts are written (and once more on stepping down).
+REPLAY_COUNTS_EVERY_S = 30.0
 # A new leader cannot know the last seq its predecessor sent after its last heartbeat;
 # jumping ahead keeps seq rising, and observers see the gap and resync.
 SEQ_JUMP_ON_TAKEOVER = 1000
@@ -108,6 +114,7 @@ def phase_jobs(loop: str) -> tuple[str, ...]:
 
 LEADING_JOBS = (
     "reaper",
+    "replay-counts",
     "worker",
     "scheduler",
     DREAM_LOOP,
@@ -197,7 +204,9 @@ class Conductor:
         self.machine = Machine()
         self.broadcaster = Broadcaster(hub.dispatch)
         self.last_sigil: tuple[int, bool] | None = None
-        self.last_dream_id: int | None = None
+        self.replayer = Replayer()
+        # Replays are counted here and written in batches: no database write per tick.
+        self.replay_counter = ReplayCounter()
         # The current cycle's moment of each loop, until it has gone out.
         self._shows: dict[str, CycleShow] = {}
         self._lock = asyncio.Lock()
@@ -305,6 +314,9 @@ class Conductor:
         self._inbox_task = asyncio.create_task(self._inbox(), name="conductor-inbox")
         self.timer.every("reaper", lambda: REAP_EVERY_S, self._reap, first_now=False)
         self.timer.every("worker", lambda: WORK_EVERY_S, self._work, first_now=True)
+        self.timer.every(
+            "replay-counts", lambda: REPLAY_COUNTS_EVERY_S, self._write_replays, first_now=False
+        )
         if self.scheduler_tick_s > 0:
             self.timer.every(
                 "scheduler", lambda: self.scheduler_tick_s, self._schedule, first_now=True
@@ -325,6 +337,7 @@ class Conductor:
         for name in LEADING_JOBS:
             self.timer.cancel(name)
         self._shows.clear()
+        await self._write_replays()
         if self._inbox_task is not None:
             self._inbox_task.cancel()
             await asyncio.gather(self._inbox_task, return_exceptions=True)
@@ -463,15 +476,17 @@ class Conductor:
         the inline distance field some observers ask for)."""
         await self.broadcaster.broadcast(event, inline_sdf=inline_sdf)
 
-    async def _announce_moment(self, moment: MindMoment, *, is_dream: bool) -> None:
+    async def _announce_moment(
+        self, moment: MindMoment, *, is_dream: bool, replayed: Replayed | None = None
+    ) -> None:
         def events() -> tuple[Sigil, InlineSdf, MindMomentAnnounced]:
             # The distance field takes milliseconds: computed first, so the events'
             # timestamps are taken just before they are broadcast.
             sdf = InlineSdf.of(moment)
             return (
-                Sigil.of(moment, is_dream=is_dream),
+                Sigil.of(moment, is_dream=is_dream, replayed=replayed),
                 sdf,
-                MindMomentAnnounced.of(moment, is_dream=is_dream),
+                MindMomentAnnounced.of(moment, is_dream=is_dream, replayed=replayed),
             )
 
         sigil, sdf, mind_moment = await _in_thread(events)()
@@ -486,21 +501,40 @@ class Conductor:
         started = self.timer.clock.now()
         slots = self.timing.dream_phases
         try:
-            moment = await _in_thread(random_sigil_moment)(exclude_id=self.last_dream_id)
+            picked = await _in_thread(self._replay_next)()
         except Exception:
             dream_log.exception(
                 "[dream] Could not read a moment to dream of; trying again next cycle."
             )
             return
-        if moment is None:
-            dream_log.info("[dream] Nothing to dream of yet: no moment has a sigil.")
+        if picked is None:
             return
-        self.last_dream_id = moment.pk
-        dream_log.info("[dream] Dreaming of cycle %s (%s).", moment.cycle, moment.sigil_phrase)
+        moment, replayed = picked
+        dream_log.info(
+            "[dream] Dreaming of cycle %s (%s), %s.",
+            moment.cycle,
+            moment.sigil_phrase,
+            Replay.of(replayed).label,
+        )
         show = await self._begin_cycle(
             DREAM_LOOP, slots, started=started, cycle_number=moment.cycle, is_dream=True
         )
-        await show.ready(lambda: self._announce_moment(moment, is_dream=True))
+        await show.ready(lambda: self._announce_moment(moment, is_dream=True, replayed=replayed))
+        self.replay_counter.note(moment_id=moment.pk, mode=replayed.mode, at=timezone.now())
+
+    async def _write_replays(self) -> None:
+        batch = self.replay_counter.take()
+        if not batch:
+            return
+        try:
+            await _in_thread(replays_record)(batch=batch)
+        except Exception:
+            self.replay_counter.give_back(batch)
+            dream_log.warning("[dream] Could not write the replay counts; kept for the next try.")
+
+    def _replay_next(self) -> tuple[MindMoment, Replayed] | None:
+        # The plan is read at every tick, so a change of mode shows at the next replay.
+        return self.replayer.next(DreamSettings.load().replay_plan)
 
     async def _cognitive_tick(self) -> None:
         started = self.timer.clock.now()
