@@ -35,10 +35,9 @@ from dreams.models import (
     Session,
     Trigger,
 )
-from dreams.replay import ReplayMode
+from dreams.replay import REPLAY_FIELDS, REPLAY_PARAMETERS, ReplayMode
 from dreams.run_reasons import run_reason_copy
 from dreams.selectors.dream_settings import (
-    REPLAY_PARAMETERS,
     phase_timeline_in_force,
     phase_timeline_words,
     replay_words,
@@ -378,7 +377,7 @@ class DreamSettingsAdmin(GuardedModelAdmin):
             session_timeout_ms=obj.session_timeout_ms,
             phase_weights={name: getattr(obj, name) for name in DEFAULT_PHASE_WEIGHTS},
         )
-        replay = ["replay_mode", *(name for names in REPLAY_PARAMETERS.values() for name in names)]
+        replay = list(REPLAY_FIELDS)
         dream_settings_change(changes={name: getattr(obj, name) for name in replay})
 
     def has_add_permission(self, request: HttpRequest) -> bool:

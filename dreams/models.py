@@ -30,7 +30,7 @@ from django.utils.text import slugify
 from dreams.conductor.phases import PhaseSlot, phase_timeline
 from dreams.emotion import CIRCUMPLEX_MAX, CIRCUMPLEX_MIN, ColourTriad, circumplex_triad
 from dreams.processes import HOLDER_MAX_LENGTH
-from dreams.replay import ReplayMode, ReplayPlan, Salience, ThemeFilter
+from dreams.replay import REPLAY_FIELDS, ReplayMode, ReplayPlan, Salience, ThemeFilter
 from dreamsite.validators import validate_clean_text
 from engines.contracts import SIGIL_STYLE_MAX_CHARS, VOICE_MAX_CHARS, Voice
 
@@ -395,20 +395,7 @@ SETTABLE_FIELDS = (
     "dream_cycle_ms",
     "session_timeout_ms",
     *DEFAULT_PHASE_WEIGHTS,
-    "replay_mode",
-    "theme_valence_min",
-    "theme_valence_max",
-    "theme_arousal_min",
-    "theme_arousal_max",
-    "theme_since",
-    "theme_until",
-    "theme_kind",
-    "theme_thread",
-    "sequence_length",
-    "salience_intensity",
-    "salience_recency",
-    "salience_rarity",
-    "salience_half_life_hours",
+    *REPLAY_FIELDS,
 )
 SALIENCE_WEIGHT_VALIDATORS = [MinValueValidator(0.0), MaxValueValidator(0.95)]
 

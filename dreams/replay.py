@@ -21,6 +21,31 @@ class ReplayMode(models.TextChoices):
     LAST_DREAM = "last_dream", "Last dream: the moments its themes cite, theme by theme"
 
 
+# The dream settings each replay mode reads; the other modes ignore them.
+REPLAY_PARAMETERS: dict[str, tuple[str, ...]] = {
+    ReplayMode.UNIFORM: (),
+    ReplayMode.THEME: (
+        "theme_valence_min",
+        "theme_valence_max",
+        "theme_arousal_min",
+        "theme_arousal_max",
+        "theme_since",
+        "theme_until",
+        "theme_kind",
+        "theme_thread",
+    ),
+    ReplayMode.SEQUENCE: ("sequence_length",),
+    ReplayMode.SALIENCE: (
+        "salience_intensity",
+        "salience_recency",
+        "salience_rarity",
+        "salience_half_life_hours",
+    ),
+    ReplayMode.LAST_DREAM: (),
+}
+# Every dream setting of the dream loop's replay, the mode first.
+REPLAY_FIELDS = ("replay_mode", *(name for names in REPLAY_PARAMETERS.values() for name in names))
+
 # The modes' short names, for the observer's caption and the dashboard.
 MODE_LABELS: dict[str, str] = {
     ReplayMode.UNIFORM: "any moment",

@@ -22,8 +22,7 @@ from dreams.models import (
     MomentKind,
     validate_time_zone,
 )
-from dreams.replay import ReplayMode
-from dreams.selectors.dream_settings import REPLAY_PARAMETERS
+from dreams.replay import REPLAY_FIELDS, REPLAY_PARAMETERS, ReplayMode
 from engines.readiness import Readiness
 from engines.registry import ENGINES
 from engines.selection import selection_refusal
@@ -167,7 +166,6 @@ def _timing_field(name: str, label: str, purpose: str, default_ms: int) -> forms
 
 
 TIMING_FIELDS = ("cognitive_cycle_ms", "dream_cycle_ms", "session_timeout_ms")
-REPLAY_FIELDS = ("replay_mode", *(name for names in REPLAY_PARAMETERS.values() for name in names))
 # A datetime-local input's value.
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 

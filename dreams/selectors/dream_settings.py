@@ -8,28 +8,6 @@ from dreams.models import SETTABLE_FIELDS, ContinuityThread, DreamSettings, Loop
 from dreams.replay import MODE_LABELS, ReplayMode, ReplayPlan, ThemeFilter
 from dreams.selectors.dream_runs import latest_review
 
-# The dream settings each replay mode reads; the other modes ignore them.
-REPLAY_PARAMETERS: dict[str, tuple[str, ...]] = {
-    ReplayMode.UNIFORM: (),
-    ReplayMode.THEME: (
-        "theme_valence_min",
-        "theme_valence_max",
-        "theme_arousal_min",
-        "theme_arousal_max",
-        "theme_since",
-        "theme_until",
-        "theme_kind",
-        "theme_thread",
-    ),
-    ReplayMode.SEQUENCE: ("sequence_length",),
-    ReplayMode.SALIENCE: (
-        "salience_intensity",
-        "salience_recency",
-        "salience_rarity",
-        "salience_half_life_hours",
-    ),
-    ReplayMode.LAST_DREAM: (),
-}
 # The circumplex's poles, as an operator would name a region: (below 0, above 0).
 AXIS_POLES = {"valence": ("unpleasant", "pleasant"), "arousal": ("calm", "excited")}
 
