@@ -119,8 +119,9 @@ class ReplayPlan:
 @dataclass(frozen=True)
 class Replayed:
     """How the dream loop came to replay a moment: its mode, and for `last_dream` the
-    theme's name, for `sequence` the place in the run."""
+    theme's name, for `sequence` the place in the run and the run's length."""
 
     mode: str
     theme: str | None = None
     step: int | None = None
+    length: int | None = None

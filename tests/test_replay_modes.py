@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models.sql.query import Query
 from scipy.stats import chisquare
 
 from dreams.conductor.replay import Replayer
@@ -19,8 +20,17 @@ from dreams.selectors.replay import salience_weight
 from tests.factories import make_moment
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-PICKS = 20_000
+PICKS = 100_000
 FIRST_ID = 20_000
+THEME = ThemeFilter(
+    valence_min=-0.5,
+    valence_max=1.0,
+    arousal_min=-1.0,
+    arousal_max=0.6,
+    since=NOW - timedelta(days=70),
+    until=NOW - timedelta(days=5),
+    kind=MomentKind.LIVE,
+)
 
 # The distribution does not depend on the database (the draw is the same arithmetic on any
 # backend; the queries are exercised on both by the other tests): 100,000 picks run once.
@@ -93,15 +103,7 @@ def test_theme_picks_are_uniform_over_the_region_kind_and_time_it_selects():
     from dreams.selectors.replay import theme_moment
 
     remaining = _moments_with_gaps()
-    theme = ThemeFilter(
-        valence_min=-0.5,
-        valence_max=1.0,
-        arousal_min=-1.0,
-        arousal_max=0.6,
-        since=NOW - timedelta(days=70),
-        until=NOW - timedelta(days=5),
-        kind=MomentKind.LIVE,
-    )
+    theme = THEME
     selected = [
         moment
         for moment in remaining
@@ -129,6 +131,31 @@ def test_salience_picks_follow_the_weights_of_intensity_recency_and_rarity():
     assert max(weights.values()) > 5 * min(weights.values())
     picked = _uniform_picks(lambda rng: salient_moment(salience, now=NOW, rng=rng), PICKS)
     _assert_follows(picked, {moment_id: weight / total for moment_id, weight in weights.items()})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "plan",
+    [
+        ReplayPlan(),
+        ReplayPlan(mode=ReplayMode.THEME, theme=THEME),
+        ReplayPlan(mode=ReplayMode.SALIENCE),
+    ],
+    ids=["uniform", "theme", "salience"],
+)
+def test_picks_run_their_compiled_probes_and_compile_nothing_per_tick(plan, monkeypatch):
+    """The fast path: the ORM compiles a mode's reads once; should a pick go back to
+    building a queryset per tick, the ORM's compiler is called and this test fails."""
+    _moments_with_gaps()
+    replayer = Replayer(rng=random.Random(9), now=lambda: NOW)
+    assert replayer.next(plan) is not None  # compiles the probes, once
+
+    def compile_refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a pick compiled a query")
+
+    monkeypatch.setattr(Query, "get_compiler", compile_refused)
+    for _ in range(300):
+        assert replayer.next(plan) is not None
 
 
 @pytest.mark.django_db
@@ -160,6 +187,7 @@ def test_sequences_run_in_time_order_then_jump():
     replayed = _replays(plan, 200, seed=5)
     runs: list[list[int]] = []
     for moment_id, how in replayed:
+        assert how.length == 5  # the caption's "3/5"
         if how.step == 1:
             runs.append([])
         runs[-1].append(moment_id)

@@ -93,7 +93,7 @@ LEASE_WATCH_S = 0.25
 LEASE_MARGIN_S = 0.5
 REAP_EVERY_S = 1.0
 WORK_EVERY_S = 1.0
-# How often the replay counts are written (and once more on stepping down).
+# How often a leader writes the replay counts (and once more when the conductor stops).
 REPLAY_COUNTS_EVERY_S = 30.0
 # A new leader cannot know the last seq its predecessor sent after its last heartbeat;
 # jumping ahead keeps seq rising, and observers see the gap and resync.
@@ -337,7 +337,10 @@ class Conductor:
         for name in LEADING_JOBS:
             self.timer.cancel(name)
         self._shows.clear()
-        await self._write_replays()
+        if release:
+            # Only a conductor that stops writes its counts now: after a fault the write
+            # would wait on the database that failed, and the counts keep until it answers.
+            await self._write_replays()
         if self._inbox_task is not None:
             self._inbox_task.cancel()
             await asyncio.gather(self._inbox_task, return_exceptions=True)

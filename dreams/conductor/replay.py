@@ -125,7 +125,7 @@ class Replayer:
             self._run = _SequenceRun(moment.cycle, self._run.step + 1)
         if moment is None or self._run is None:
             return None
-        return moment, Replayed(mode=ReplayMode.SEQUENCE, step=self._run.step)
+        return moment, Replayed(mode=ReplayMode.SEQUENCE, step=self._run.step, length=length)
 
     def _last_dream(self) -> tuple[MindMoment, Replayed] | None:
         """The latest dream's cited moments, theme by theme, each theme's oldest first; round

@@ -132,6 +132,9 @@ class Replay(Payload):
         default=None, description="last_dream: the name of the dream theme being replayed"
     )
     step: int | None = Field(default=None, description="sequence: 1-based place in the run")
+    length: int | None = Field(
+        default=None, description="sequence: the run's length (the step of its last moment)"
+    )
 
     @classmethod
     def of(cls, replayed: Replayed) -> "Replay":
@@ -140,6 +143,7 @@ class Replay(Payload):
             label=MODE_LABELS.get(replayed.mode, replayed.mode),
             theme=replayed.theme,
             step=replayed.step,
+            length=replayed.length,
         )
 
 

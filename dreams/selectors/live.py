@@ -41,13 +41,12 @@ writes. Database errors propagate: the dream loop logs them and carries on.
 import random
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Field
 from django.utils import timezone
 
 from dreams.models import ConductorLease, DreamSettings, MindMoment, Session
+from dreams.selectors.probe import MomentProbe, moment_probe
 
 __all__ = [
     "DREAM_FIELDS",
@@ -57,6 +56,8 @@ __all__ = [
     "open_session_names",
     "random_sigil_moment",
     "session_is_open",
+    "sigil_id_range",
+    "sigil_moment_probe",
 ]
 
 # What a dream broadcast reads (dreams.realtime.events), so that making it costs no
@@ -93,16 +94,16 @@ def random_sigil_moment(
     """A uniformly random moment with a sigil, other than `exclude_id` unless it is the only
     one, with only `DREAM_FIELDS` loaded; None when no moment has a sigil."""
     rng = rng or _rng
-    sigil_moments = _SigilMoments(using)
-    id_range = sigil_moments.id_range()
+    id_range = sigil_id_range(using)
     if id_range is None:
         return None
     lowest, highest = id_range
+    probe = sigil_moment_probe(using)
     if lowest == highest:
-        return sigil_moments.first_drawn([lowest])
+        return probe.first_drawn([lowest])
     for size in ROUND_SIZES:
         candidates = [rng.randint(lowest, highest) for _ in range(size)]
-        moment = sigil_moments.first_drawn(
+        moment = probe.first_drawn(
             [candidate for candidate in candidates if candidate != exclude_id]
         )
         if moment is not None:
@@ -110,62 +111,37 @@ def random_sigil_moment(
     return _exact_pick(using, exclude_id, rng)
 
 
-class _SigilMoments:
-    """The pick's two reads over the partial index ``moment_sigil_idx``, in SQL of their own:
-    the id range through the cursor (plain integers), the moment through a raw queryset,
-    which converts the row and builds the model as the ORM does. Compiling the ORM's
-    equivalent (a CASE of many WHENs above all) takes several times longer than running
-    it, and the pick's target is a fraction of a millisecond."""
+def sigil_id_range(using: str = DEFAULT_DB_ALIAS) -> tuple[int, int] | None:
+    """The lowest and highest id of a moment with a sigil, in one read of the partial
+    index ``moment_sigil_idx``; None when no moment has a sigil."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(_id_range_sql(connections[using].vendor, using))
+        lowest, highest = cursor.fetchone()
+    return None if lowest is None else (lowest, highest)
 
-    def __init__(self, using: str) -> None:
-        self.using = using
-        self.connection = connections[using]
-        self.id_range_sql, self.first_drawn_sql = _pick_statements(self.connection.vendor, using)
 
-    def id_range(self) -> tuple[int, int] | None:
-        """The lowest and highest id of a moment with a sigil; None when there is none."""
-        with self.connection.cursor() as cursor:
-            cursor.execute(self.id_range_sql)
-            lowest, highest = cursor.fetchone()
-        return None if lowest is None else (lowest, highest)
-
-    def first_drawn(self, candidates: list[int]) -> MindMoment | None:
-        """Of the candidates that are moments with a sigil, the one drawn first."""
-        # A repeat changes nothing about which usable candidate came first.
-        distinct = list(dict.fromkeys(candidates))
-        if not distinct:
-            return None
-        sql = self.first_drawn_sql.format(
-            candidates=", ".join(["%s"] * len(distinct)),
-            draw_order=" ".join(f"WHEN %s THEN {position}" for position in range(len(distinct))),
-        )
-        return next(iter(MindMoment.objects.using(self.using).raw(sql, distinct * 2)), None)
+def sigil_moment_probe(using: str = DEFAULT_DB_ALIAS) -> MomentProbe:
+    """The moments with a sigil, with `DREAM_FIELDS`, probed by candidate ids."""
+    return _sigil_moment_probe(connections[using].vendor, using)
 
 
 @cache
-def _pick_statements(vendor: str, using: str) -> tuple[str, str]:
-    """The SQL of the id range and of the first drawn moment, built once per database: a
-    pick happens every few seconds and must cost a fraction of a millisecond."""
+def _sigil_moment_probe(vendor: str, using: str) -> MomentProbe:
+    return moment_probe(MindMoment.objects.using(using).filter(has_sigil=True), DREAM_FIELDS)
+
+
+@cache
+def _id_range_sql(vendor: str, using: str) -> str:
+    """Built once per database: a pick happens every few seconds and must cost a fraction
+    of a millisecond."""
     quote = connections[using].ops.quote_name
-    meta = MindMoment._meta
-    table = quote(meta.db_table)
-    pk = quote(meta.pk.column)
-    has_sigil = quote(_column("has_sigil"))
-    columns = ", ".join(quote(_column(name)) for name in DREAM_FIELDS)
+    table = quote(MindMoment._meta.db_table)
+    pk = quote(MindMoment._meta.pk.column)
+    has_sigil = quote(MindMoment._meta.get_field("has_sigil").column)
     # Two LIMIT 1 scans of the partial index rather than MIN() and MAX() together:
     # SQLite reads only an end of the index for a lone MIN or MAX, all of it for both.
     ascending = f"SELECT {pk} FROM {table} WHERE {has_sigil} ORDER BY {pk}"  # noqa: S608
-    id_range_sql = f"SELECT ({ascending} LIMIT 1), ({ascending} DESC LIMIT 1)"
-    first_drawn_sql = (
-        f"SELECT {columns} FROM {table} WHERE {has_sigil} AND {pk} IN ({{candidates}}) "  # noqa: S608
-        f"ORDER BY CASE {pk} {{draw_order}} END LIMIT 1"
-    )
-    return id_range_sql, first_drawn_sql
-
-
-def _column(name: str) -> str:
-    # The pick reads concrete fields of MindMoment only, never a relation.
-    return cast("Field[Any, Any]", MindMoment._meta.get_field(name)).column
+    return f"SELECT ({ascending} LIMIT 1), ({ascending} DESC LIMIT 1)"
 
 
 def _exact_pick(using: str, exclude_id: int | None, rng: random.Random) -> MindMoment | None:

@@ -23,23 +23,35 @@ moment qualifies.
   the unique index on cycle.
 - `latest_dream_themes`: the latest dream review's themes with the moments each cites, in
   chronological order, for `last_dream`.
+
+The reads at every tick are probes (`dreams.selectors.probe`): the ORM compiles a theme's
+selection once, and each round only adds its candidates, so a pick costs what its indexed
+queries cost (`manage.py bench_dream_pick` times each mode at a million moments).
 """
 
 import math
 import random
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache, lru_cache
 
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q, QuerySet
 
 from dreams.models import ContinuityThread, DreamReview, MindMoment
 from dreams.replay import Salience, ThemeFilter
-from dreams.selectors.live import DREAM_FIELDS, ROUND_SIZES
+from dreams.selectors.live import (
+    DREAM_FIELDS,
+    ROUND_SIZES,
+    sigil_id_range,
+    sigil_moment_probe,
+)
+from dreams.selectors.probe import MomentProbe, ValueProbe, moment_probe, value_probe
 
-# What the salience weight reads, beside what a dream broadcast reads.
-SALIENCE_FIELDS = (*DREAM_FIELDS, "replays")
+# What the salience weight reads: candidates are weighed on these alone, and only the
+# accepted one is read whole.
+WEIGHT_FIELDS = ("id", "valence", "arousal", "created_at", "replays")
 # Rejection rounds of the modes that reject more than deleted rows: a theme may select a
 # small share of its range, and a weight may be small.
 REJECTION_ROUNDS = (*ROUND_SIZES, 4096)
@@ -96,17 +108,18 @@ def theme_moment(
     """A uniformly random moment with a sigil among those the theme selects; None when it
     selects none."""
     rng = rng or _rng
-    selected = sigil_moments(using).filter(theme_selection(theme))
+    # A thread's moments are where the candidates come from, not part of the probe.
+    probes = _theme_probes(replace(theme, thread=""), connections[using].vendor, using)
+    pool: tuple[int, ...] = ()
     if theme.thread:
-        pool = thread_moment_ids(theme.thread, using=using)
+        pool = _thread_pool(theme.thread, using)
         if not pool:
             return None
-        selected = selected.filter(pk__in=pool)
 
         def draw(size: int) -> list[int]:
             return [rng.choice(pool) for _ in range(size)]
     else:
-        id_range = _theme_id_range(theme, using)
+        id_range = probes.id_range()
         if id_range is None:
             return None
         lowest, highest = id_range
@@ -114,9 +127,13 @@ def theme_moment(
         def draw(size: int) -> list[int]:
             return [rng.randint(lowest, highest) for _ in range(size)]
 
-    if (moment := _first_selected(selected, draw, exclude_id)) is not None:
-        return moment
-    return _exact_uniform(selected, exclude_id, rng)
+    for size in REJECTION_ROUNDS:
+        candidates = [candidate for candidate in draw(size) if candidate != exclude_id]
+        if (moment := probes.moments.first_drawn(candidates)) is not None:
+            return moment
+    # Built only here: compiling the selection costs more than a probe.
+    selected = sigil_moments(using).filter(theme_selection(theme))
+    return _exact_uniform(selected.filter(pk__in=pool) if pool else selected, exclude_id, rng)
 
 
 def salient_moment(
@@ -130,25 +147,32 @@ def salient_moment(
     """A moment with a sigil drawn in proportion to its salience weight at `now`; None
     when no moment has a sigil."""
     rng = rng or _rng
-    usable = sigil_moments(using)
-    if exclude_id is not None and usable.exclude(pk=exclude_id).exists():
-        usable = usable.exclude(pk=exclude_id)
-    id_range = _id_range(usable)
+    id_range = sigil_id_range(using)
     if id_range is None:
         return None
     lowest, highest = id_range
-
-    def weight(moment: MindMoment) -> float:
-        return salience_weight(salience, moment, now=now)
-
+    moments = sigil_moment_probe(using)
+    if lowest == highest:
+        return moments.first_drawn([lowest])
+    weighed = _weight_probe(connections[using].vendor, using)
     for size in REJECTION_ROUNDS:
-        candidates = [rng.randint(lowest, highest) for _ in range(size)]
-        found = _rows_by_id(usable.only(*SALIENCE_FIELDS), candidates)
+        candidates = [
+            candidate
+            for candidate in (rng.randint(lowest, highest) for _ in range(size))
+            if candidate != exclude_id
+        ]
+        found = weighed.among(candidates)
         for candidate in candidates:
-            moment = found.get(candidate)
-            if moment is not None and rng.random() < weight(moment):
+            light = found.get(candidate)
+            if light is None or rng.random() >= salience_weight(salience, light, now=now):
+                continue
+            # Only the accepted moment is read whole; None if it was deleted meanwhile.
+            if (moment := moments.first_drawn([candidate])) is not None:
                 return moment
-    return _exact_weighted(usable.only(*SALIENCE_FIELDS), weight, rng)
+    usable = sigil_moments(using)
+    if exclude_id is not None and usable.exclude(pk=exclude_id).exists():
+        usable = usable.exclude(pk=exclude_id)
+    return _exact_weighted(usable, salience, now, rng, using)
 
 
 def salience_weight(salience: Salience, moment: MindMoment, *, now: datetime) -> float:
@@ -189,45 +213,54 @@ def replayable_moment(moment_id: int, *, using: str = DEFAULT_DB_ALIAS) -> MindM
     return sigil_moments(using).filter(pk=moment_id).only(*DREAM_FIELDS).first()
 
 
-def _theme_id_range(theme: ThemeFilter, using: str) -> tuple[int, int] | None:
-    """The ids between the first and the last moment with a sigil in the theme's time
-    window, read through the created_at index (ids grow with time)."""
+@dataclass(frozen=True)
+class _ThemeProbes:
+    """A theme's probes: its moments by candidate id, and the first and last moment with
+    a sigil in its time window (None without a window: the whole id range)."""
+
+    moments: MomentProbe
+    first_in_window: ValueProbe | None
+    last_in_window: ValueProbe | None
+    using: str
+
+    def id_range(self) -> tuple[int, int] | None:
+        """The ids between the first and the last moment with a sigil in the time window,
+        read through the created_at index (ids grow with time)."""
+        if self.first_in_window is None or self.last_in_window is None:
+            return sigil_id_range(self.using)
+        first, last = self.first_in_window.value(), self.last_in_window.value()
+        if first is None or last is None:
+            return None
+        return min(first, last), max(first, last)
+
+
+@lru_cache(maxsize=32)
+def _theme_probes(theme: ThemeFilter, vendor: str, using: str) -> _ThemeProbes:
+    moments = moment_probe(sigil_moments(using).filter(theme_selection(theme)), DREAM_FIELDS)
+    if theme.since is None and theme.until is None:
+        return _ThemeProbes(moments, None, None, using)
     in_window = sigil_moments(using).filter(
         theme_selection(ThemeFilter(since=theme.since, until=theme.until))
     )
-    if theme.since is None and theme.until is None:
-        return _id_range(in_window)
-    first = in_window.order_by("created_at", "cycle").values_list("pk", flat=True).first()
-    last = in_window.order_by("-created_at", "-cycle").values_list("pk", flat=True).first()
-    if first is None or last is None:
-        return None
-    return min(first, last), max(first, last)
+    first = in_window.order_by("created_at", "cycle").values_list("pk", flat=True)[:1]
+    last = in_window.order_by("-created_at", "-cycle").values_list("pk", flat=True)[:1]
+    return _ThemeProbes(moments, value_probe(first), value_probe(last), using)
 
 
-def _id_range(moments: QuerySet[MindMoment]) -> tuple[int, int] | None:
-    # Two LIMIT 1 reads of the partial index moment_sigil_idx, not one MIN and MAX.
-    lowest = moments.order_by("pk").values_list("pk", flat=True).first()
-    highest = moments.order_by("-pk").values_list("pk", flat=True).first()
-    return None if lowest is None or highest is None else (lowest, highest)
+@cache
+def _weight_probe(vendor: str, using: str) -> MomentProbe:
+    return moment_probe(sigil_moments(using), WEIGHT_FIELDS)
 
 
-def _rows_by_id(moments: QuerySet[MindMoment], candidates: Iterable[int]) -> dict[int, MindMoment]:
-    return {moment.pk: moment for moment in moments.filter(pk__in=set(candidates))}
+def _thread_pool(key: str, using: str) -> tuple[int, ...]:
+    """The moments a thread's dreams cited, read again only when a new dream was written."""
+    latest = DreamReview.objects.using(using).order_by("-sequence").values_list("pk").first()
+    return () if latest is None else _cited_in_thread(key, using, latest[0])
 
 
-def _first_selected(
-    selected: QuerySet[MindMoment], draw: Callable[[int], list[int]], exclude_id: int | None
-) -> MindMoment | None:
-    """Of rounds of drawn candidates, the first that the selection holds (other than
-    `exclude_id`); None when every round misses."""
-    fields = selected.only(*DREAM_FIELDS)
-    for size in REJECTION_ROUNDS:
-        candidates = [candidate for candidate in draw(size) if candidate != exclude_id]
-        found = _rows_by_id(fields, candidates)
-        for candidate in candidates:
-            if candidate in found:
-                return found[candidate]
-    return None
+@lru_cache(maxsize=16)
+def _cited_in_thread(key: str, using: str, latest_review_id: int) -> tuple[int, ...]:
+    return tuple(thread_moment_ids(key, using=using))
 
 
 def _exact_uniform(
@@ -245,16 +278,20 @@ def _exact_uniform(
 
 
 def _exact_weighted(
-    moments: QuerySet[MindMoment], weight: Callable[[MindMoment], float], rng: random.Random
+    moments: QuerySet[MindMoment],
+    salience: Salience,
+    now: datetime,
+    rng: random.Random,
+    using: str,
 ) -> MindMoment | None:
     """One pass with a weighted reservoir key each (u ** (1 / w), the largest wins), which
     picks each moment with probability proportional to its weight."""
-    best: tuple[float, MindMoment] | None = None
-    for moment in moments.order_by("pk").iterator(chunk_size=2000):
-        key = math.log(1.0 - rng.random()) / weight(moment)
+    best: tuple[float, int] | None = None
+    for light in moments.only(*WEIGHT_FIELDS).order_by("pk").iterator(chunk_size=2000):
+        key = math.log(1.0 - rng.random()) / salience_weight(salience, light, now=now)
         if best is None or key > best[0]:
-            best = (key, moment)
-    return None if best is None else best[1]
+            best = (key, light.pk)
+    return None if best is None else sigil_moment_probe(using).first_drawn([best[1]])
 
 
 def _thread_key(thread: object) -> str:

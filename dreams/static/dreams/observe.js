@@ -95,13 +95,16 @@ function triad(sigil) {
 }
 
 // How the dream loop came to this moment (the event's `replay`): "dreaming · a theme",
-// "dreaming · the last dream — Its theme", "dreaming · a sequence 3". Empty for a live moment.
+// "dreaming · the last dream — Its theme", "dreaming · a sequence 3/8". Empty for a live moment.
 function replayText(sigil) {
   const replay = sigil.isDream ? sigil.replay : null;
   if (!replay || typeof replay.label !== 'string') return '';
   let text = `dreaming · ${replay.label}`;
   if (typeof replay.theme === 'string' && replay.theme) text += ` — ${replay.theme}`;
-  if (Number.isInteger(replay.step)) text += ` ${replay.step}`;
+  if (Number.isInteger(replay.step)) {
+    text += ` ${replay.step}`;
+    if (Number.isInteger(replay.length)) text += `/${replay.length}`;
+  }
   return text;
 }
 

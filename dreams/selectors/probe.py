@@ -1,0 +1,93 @@
+"""The dream loop's probes: the reads a pick runs at every tick, written by the ORM once
+and then run as plain SQL.
+
+Compiling a query (a filter of several bounds, a CASE of many WHENs) takes several times
+longer than running it over an index, and a pick's target is a fraction of a millisecond.
+So a probe is compiled once per selection and database (the ORM writes the SQL and
+prepares its parameters, quoting and time zones included) and each run only appends the
+candidates' ids: the rows still come back as models, converted as the ORM converts them.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
+
+from dreams.models import MindMoment
+
+__all__ = ["MomentProbe", "ValueProbe", "moment_probe", "value_probe"]
+
+
+@dataclass(frozen=True)
+class ValueProbe:
+    """A query whose answer is one value (the first column of its first row)."""
+
+    sql: str
+    params: tuple[Any, ...]
+    using: str
+
+    def value(self) -> Any:
+        """The value; None when the query returns no row."""
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            row = cursor.fetchone()
+        return None if row is None else row[0]
+
+
+@dataclass(frozen=True)
+class MomentProbe:
+    """The moments of a selection, some of their fields, probed by candidate ids."""
+
+    sql: str
+    params: tuple[Any, ...]
+    pk: str
+    using: str
+
+    def first_drawn(self, candidates: Iterable[int]) -> MindMoment | None:
+        """Of the candidates the selection holds, the one drawn first: one row read."""
+        # A repeat changes nothing about which selected candidate came first.
+        distinct = list(dict.fromkeys(candidates))
+        if not distinct:
+            return None
+        draw_order = " ".join(f"WHEN %s THEN {position}" for position in range(len(distinct)))
+        sql = f"{self._among(len(distinct))} ORDER BY CASE {self.pk} {draw_order} END LIMIT 1"
+        rows = MindMoment.objects.using(self.using).raw(sql, (*self.params, *distinct, *distinct))
+        return next(iter(rows), None)
+
+    def among(self, candidates: Iterable[int]) -> dict[int, MindMoment]:
+        """Each of the candidates the selection holds, by id."""
+        distinct = list(dict.fromkeys(candidates))
+        if not distinct:
+            return {}
+        rows = MindMoment.objects.using(self.using).raw(
+            self._among(len(distinct)), (*self.params, *distinct)
+        )
+        return {moment.pk: moment for moment in rows}
+
+    def _among(self, count: int) -> str:
+        return f"{self.sql} AND {self.pk} IN ({', '.join(['%s'] * count)})"
+
+
+def value_probe(queryset: QuerySet[Any]) -> ValueProbe:
+    """The probe of a query that answers one value (say, `values_list("pk")[:1]`)."""
+    sql, params = queryset.query.sql_with_params()
+    return ValueProbe(sql, tuple(params), queryset.db)
+
+
+def moment_probe(selection: QuerySet[MindMoment], fields: tuple[str, ...]) -> MomentProbe:
+    """The probe of `selection` (which must filter: the candidates are added to its
+    WHERE) loading `fields`."""
+    queryset = selection.only(*fields).order_by()
+    sql, params = queryset.query.sql_with_params()
+    if " WHERE " not in sql:
+        raise ValueError("a moment probe needs a selection that filters")
+    return MomentProbe(sql, tuple(params), _qualified_pk(queryset.db), queryset.db)
+
+
+@lru_cache(maxsize=8)
+def _qualified_pk(using: str) -> str:
+    quote = connections[using].ops.quote_name
+    return f"{quote(MindMoment._meta.db_table)}.{quote(MindMoment._meta.pk.column)}"
