@@ -62,7 +62,6 @@ run: install .env
 		echo "Note: .env turns DEBUG on, which shows Django's debug pages to anyone who reaches the server. Set DEBUG=false there unless you are working on Dreams itself."; \
 	fi
 	@echo "Dreams is at http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
-	@echo "Next: log in as the admin and finish the setup wizard at http://$(HOST):$(PORT)/setup/ (dreams wait for it)"
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
 lint: install-dev

@@ -11,9 +11,12 @@ from django.core.management import call_command
 from django.test import Client
 
 from setup_wizard.forms import STEPS
+from tests.children import Children, child_env, free_port, manage
+from tests.live import serving
 
 ROOT = Path(settings.BASE_DIR)
 README = (ROOT / "README.md").read_text()
+SETUP_FINISHED = "from dreams.services.dream_settings import setup_complete; setup_complete()"
 
 
 def quick_start() -> str:
@@ -28,9 +31,26 @@ def test_the_quick_start_says_the_next_step_after_make_run_is_the_setup_wizard()
     assert after_run.index("/setup/") < after_run.index("http://127.0.0.1:8000/ the dashboard")
     makefile = (ROOT / "Makefile").read_text()
     run_target = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
-    assert re.search(
-        r"echo .*finish the setup wizard at http://\$\(HOST\):\$\(PORT\)/setup/", run_target
-    )
+    assert "manage.py serve" in run_target
+
+
+@pytest.mark.slow
+async def test_the_server_says_to_finish_the_setup_wizard_only_until_it_is_finished(
+    children: Children, tmp_path: Path
+) -> None:
+    env = child_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'first-run.sqlite3'}")
+    manage(env, "migrate", "--noinput", "--verbosity", "0")
+    port = free_port()
+    first = children.start("first run", env, "serve", "--port", str(port), "--no-conductor")
+    await serving(first, port)
+    assert f"finish the setup wizard at http://127.0.0.1:{port}/setup/" in first.log()
+    first.kill()
+
+    manage(env, "shell", "-c", SETUP_FINISHED)
+    port = free_port()
+    later = children.start("after setup", env, "serve", "--port", str(port), "--no-conductor")
+    await serving(later, port)
+    assert "setup wizard" not in later.log()
 
 
 def test_every_file_the_readme_points_to_is_in_the_repository():

@@ -3,6 +3,7 @@ its uniformity, on SQLite and PostgreSQL (throwaway databases, never the site's 
 
 import time
 from argparse import ArgumentParser, ArgumentTypeError
+from collections.abc import Iterable
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -78,50 +79,44 @@ class Command(BaseCommand):
             seed=seed,
             progress=self._progress,
         )
-        self.stdout.write(
+        self._table(
             f"\n{'backend':<12}{'rows':>11}{'median ms':>11}{'p99 ms':>9}"
-            f"{'ORDER BY RANDOM() ms':>22}{'ratio':>9}  median <= {TARGET_MEDIAN_MS:g} ms"
-        )
-        for report in reports:
-            for timing in report.timings:
-                self.stdout.write(
-                    f"{report.backend:<12}{timing.rows:>11,}{timing.median_ms:>11.3f}"
-                    f"{timing.p99_ms:>9.3f}{timing.baseline_median_ms:>22.3f}"
-                    f"{timing.speedup:>8.0f}x  {self._verdict(timing.passed)}"
-                )
-        self.stdout.write(
+            f"{'ORDER BY RANDOM() ms':>22}{'ratio':>9}  median <= {TARGET_MEDIAN_MS:g} ms",
+            (
+                f"{report.backend:<12}{timing.rows:>11,}{timing.median_ms:>11.3f}"
+                f"{timing.p99_ms:>9.3f}{timing.baseline_median_ms:>22.3f}"
+                f"{timing.speedup:>8.0f}x  {self._verdict(timing.passed)}"
+                for report in reports
+                for timing in report.timings
+            ),
             "Tables lose about a tenth of their rows in runs, and one moment in twenty has "
-            "no sigil.\n"
+            "no sigil.",
         )
-        self.stdout.write(
+        self._table(
             f"{'backend':<12}{'rows':>11}  {'replay mode':<12}{'median ms':>11}{'p99 ms':>9}"
-            f"  median <= {TARGET_MEDIAN_MS:g} ms"
-        )
-        for report in reports:
-            for mode in report.modes:
-                self.stdout.write(
-                    f"{report.backend:<12}{mode.rows:>11,}  {mode.mode:<12}{mode.median_ms:>11.3f}"
-                    f"{mode.p99_ms:>9.3f}  {self._verdict(mode.passed)}"
-                )
-        self.stdout.write(
+            f"  median <= {TARGET_MEDIAN_MS:g} ms",
+            (
+                f"{report.backend:<12}{mode.rows:>11,}  {mode.mode:<12}{mode.median_ms:>11.3f}"
+                f"{mode.p99_ms:>9.3f}  {self._verdict(mode.passed)}"
+                for report in reports
+                for mode in report.modes
+            ),
             "Each mode is timed as the dream loop picks (Replayer.next); the theme selects about "
-            "2% of the ids, the last dream cites 40 moments.\n"
+            "2% of the ids, the last dream cites 40 moments.",
         )
-        self.stdout.write(
+        self._table(
             f"{'backend':<12}{'rows':>11}{'tick ms':>10}{'+ analytics':>13}{'ratio':>8}"
-            f"{'batch write ms':>17}  ratio <= {TARGET_ANALYTICS_RATIO:.2f}"
-        )
-        for report in reports:
-            for tick in report.ticks:
-                self.stdout.write(
-                    f"{report.backend:<12}{tick.rows:>11,}{tick.off_median_ms:>10.3f}"
-                    f"{tick.on_median_ms:>13.3f}{tick.ratio:>8.3f}"
-                    f"{tick.batch_write_ms:>17.1f}  {self._verdict(tick.passed)}"
-                )
-        self.stdout.write(
+            f"{'batch write ms':>17}  ratio <= {TARGET_ANALYTICS_RATIO:.2f}",
+            (
+                f"{report.backend:<12}{tick.rows:>11,}{tick.off_median_ms:>10.3f}"
+                f"{tick.on_median_ms:>13.3f}{tick.ratio:>8.3f}"
+                f"{tick.batch_write_ms:>17.1f}  {self._verdict(tick.passed)}"
+                for report in reports
+                for tick in report.ticks
+            ),
             "A tick: the pick and the events it broadcasts, without and with the replay counted "
             "(medians of alternating ticks). The batch write (every 30 s, off the loop's path) "
-            "holds the replays of 30 s at the default dream cycle.\n"
+            "holds the replays of 30 s at the default dream cycle.",
         )
         for report in reports:
             result = report.uniformity
@@ -130,6 +125,12 @@ class Command(BaseCommand):
                 f"moments with gaps: chi-square {result.statistic:.1f}, p = {result.p_value:.3f} "
                 f"(target p > {TARGET_P_VALUE:g})  {self._verdict(result.passed)}"
             )
+
+    def _table(self, header: str, lines: Iterable[str], note: str) -> None:
+        self.stdout.write(header)
+        for line in lines:
+            self.stdout.write(line)
+        self.stdout.write(f"{note}\n")
 
     def _progress(self, line: str) -> None:
         self.stdout.write(f"{time.monotonic() - self.started:6.1f} s  {line}")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from django.core.management.base import CommandError
 
+from dreams.models import DreamSettings
 from dreamsite.commands import ProductCommand
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class Command(ProductCommand):
         self, *args: object, host: str, port: int, no_conductor: bool, **options: object
     ) -> None:
         refuse_a_busy_port(host, port)
+        setup_complete = DreamSettings.load().setup_complete
         # daphne.server installs Twisted's asyncio reactor on import: import it first.
         from daphne.server import Server
         from twisted.internet import defer, reactor
@@ -70,6 +72,11 @@ class Command(ProductCommand):
             daphne_port.install(server)
             listening.append(True)
             self.stdout.write(f"Serving on http://{host}:{port}/")
+            if not setup_complete:
+                self.stdout.write(
+                    f"Next: log in as the admin and finish the setup wizard at "
+                    f"http://{host}:{port}/setup/ (dreams wait for it)"
+                )
             self.stdout.flush()
             if not no_conductor:
                 running.append(asyncio.get_event_loop().create_task(conduct(stop, embedded=True)))
