@@ -14,11 +14,11 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
 
 from dreams.models import MindMoment
 
-__all__ = ["MomentProbe", "ValueProbe", "moment_probe", "value_probe"]
+__all__ = ["FlagProbe", "MomentProbe", "ValueProbe", "flag_probe", "moment_probe", "value_probe"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,37 @@ class MomentProbe:
 
     def _among(self, count: int) -> str:
         return f"{self.sql} AND {self.pk} IN ({', '.join(['%s'] * count)})"
+
+
+@dataclass(frozen=True)
+class FlagProbe:
+    """Which candidates a condition holds for. The condition is a column of the answer,
+    not a filter: the rows are found by primary key alone, where a filter on, say, `kind`
+    would let SQLite's planner trade the key lookups for a scan of the kind's index."""
+
+    sql: str
+    params: tuple[Any, ...]
+    pk: str
+    using: str
+
+    def holding(self, candidates: Iterable[int]) -> set[int]:
+        distinct = list(dict.fromkeys(candidates))
+        if not distinct:
+            return set()
+        sql = f"{self.sql} AND {self.pk} IN ({', '.join(['%s'] * len(distinct))})"
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(sql, (*self.params, *distinct))
+            return {pk for pk, holds in cursor.fetchall() if holds}
+
+
+def flag_probe(selection: QuerySet[MindMoment], condition: Q) -> FlagProbe:
+    """The probe of `condition` over `selection` (which must filter)."""
+    flag = ExpressionWrapper(condition, output_field=BooleanField()) if condition else Value(True)
+    queryset = selection.annotate(holds=flag).values_list("pk", "holds").order_by()
+    sql, params = queryset.query.sql_with_params()
+    if " WHERE " not in sql:
+        raise ValueError("a flag probe needs a selection that filters")
+    return FlagProbe(sql, tuple(params), _qualified_pk(queryset.db), queryset.db)
 
 
 def value_probe(queryset: QuerySet[Any]) -> ValueProbe:

@@ -47,7 +47,14 @@ from dreams.selectors.live import (
     sigil_id_range,
     sigil_moment_probe,
 )
-from dreams.selectors.probe import MomentProbe, ValueProbe, moment_probe, value_probe
+from dreams.selectors.probe import (
+    FlagProbe,
+    MomentProbe,
+    ValueProbe,
+    flag_probe,
+    moment_probe,
+    value_probe,
+)
 
 # What the salience weight reads: candidates are weighed on these alone, and only the
 # accepted one is read whole.
@@ -129,8 +136,11 @@ def theme_moment(
 
     for size in REJECTION_ROUNDS:
         candidates = [candidate for candidate in draw(size) if candidate != exclude_id]
-        if (moment := probes.moments.first_drawn(candidates)) is not None:
-            return moment
+        held = probes.selected.holding(candidates)
+        for candidate in candidates:
+            # Only the first selected one is read whole; None if deleted meanwhile.
+            if candidate in held and (moment := probes.moment(candidate)) is not None:
+                return moment
     # Built only here: compiling the selection costs more than a probe.
     selected = sigil_moments(using).filter(theme_selection(theme))
     return _exact_uniform(selected.filter(pk__in=pool) if pool else selected, exclude_id, rng)
@@ -215,13 +225,16 @@ def replayable_moment(moment_id: int, *, using: str = DEFAULT_DB_ALIAS) -> MindM
 
 @dataclass(frozen=True)
 class _ThemeProbes:
-    """A theme's probes: its moments by candidate id, and the first and last moment with
+    """A theme's probes: which candidates it selects, and the first and last moment with
     a sigil in its time window (None without a window: the whole id range)."""
 
-    moments: MomentProbe
+    selected: FlagProbe
     first_in_window: ValueProbe | None
     last_in_window: ValueProbe | None
     using: str
+
+    def moment(self, moment_id: int) -> MindMoment | None:
+        return sigil_moment_probe(self.using).first_drawn([moment_id])
 
     def id_range(self) -> tuple[int, int] | None:
         """The ids between the first and the last moment with a sigil in the time window,
@@ -236,15 +249,15 @@ class _ThemeProbes:
 
 @lru_cache(maxsize=32)
 def _theme_probes(theme: ThemeFilter, vendor: str, using: str) -> _ThemeProbes:
-    moments = moment_probe(sigil_moments(using).filter(theme_selection(theme)), DREAM_FIELDS)
+    selected = flag_probe(sigil_moments(using), theme_selection(theme))
     if theme.since is None and theme.until is None:
-        return _ThemeProbes(moments, None, None, using)
+        return _ThemeProbes(selected, None, None, using)
     in_window = sigil_moments(using).filter(
         theme_selection(ThemeFilter(since=theme.since, until=theme.until))
     )
     first = in_window.order_by("created_at", "cycle").values_list("pk", flat=True)[:1]
     last = in_window.order_by("-created_at", "-cycle").values_list("pk", flat=True)[:1]
-    return _ThemeProbes(moments, value_probe(first), value_probe(last), using)
+    return _ThemeProbes(selected, value_probe(first), value_probe(last), using)
 
 
 @cache
