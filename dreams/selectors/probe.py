@@ -23,18 +23,18 @@ __all__ = ["FlagProbe", "MomentProbe", "ValueProbe", "flag_probe", "moment_probe
 
 @dataclass(frozen=True)
 class ValueProbe:
-    """A query whose answer is one value (the first column of its first row)."""
+    """Queries that each answer one value (the first column of their first row), read
+    together in one statement: one round trip."""
 
     sql: str
     params: tuple[Any, ...]
     using: str
 
-    def value(self) -> Any:
-        """The value; None when the query returns no row."""
+    def values(self) -> tuple[Any, ...]:
+        """Each query's value, None for one that returns no row."""
         with connections[self.using].cursor() as cursor:
             cursor.execute(self.sql, self.params)
-            row = cursor.fetchone()
-        return None if row is None else row[0]
+            return tuple(cursor.fetchone())
 
 
 @dataclass(frozen=True)
@@ -102,10 +102,12 @@ def flag_probe(selection: QuerySet[MindMoment], condition: Q) -> FlagProbe:
     return FlagProbe(sql, tuple(params), _qualified_pk(queryset.db), queryset.db)
 
 
-def value_probe(queryset: QuerySet[Any]) -> ValueProbe:
-    """The probe of a query that answers one value (say, `values_list("pk")[:1]`)."""
-    sql, params = queryset.query.sql_with_params()
-    return ValueProbe(sql, tuple(params), queryset.db)
+def value_probe(*querysets: QuerySet[Any]) -> ValueProbe:
+    """The probe of queries that each answer one value (say, `values_list("pk")[:1]`)."""
+    compiled = [queryset.query.sql_with_params() for queryset in querysets]
+    sql = "SELECT " + ", ".join(f"({part})" for part, _ in compiled)
+    params = tuple(param for _, part_params in compiled for param in part_params)
+    return ValueProbe(sql, params, querysets[0].db)
 
 
 def moment_probe(selection: QuerySet[MindMoment], fields: tuple[str, ...]) -> MomentProbe:

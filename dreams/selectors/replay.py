@@ -229,8 +229,7 @@ class _ThemeProbes:
     a sigil in its time window (None without a window: the whole id range)."""
 
     selected: FlagProbe
-    first_in_window: ValueProbe | None
-    last_in_window: ValueProbe | None
+    window_ends: ValueProbe | None
     using: str
 
     def moment(self, moment_id: int) -> MindMoment | None:
@@ -239,9 +238,9 @@ class _ThemeProbes:
     def id_range(self) -> tuple[int, int] | None:
         """The ids between the first and the last moment with a sigil in the time window,
         read through the created_at index (ids grow with time)."""
-        if self.first_in_window is None or self.last_in_window is None:
+        if self.window_ends is None:
             return sigil_id_range(self.using)
-        first, last = self.first_in_window.value(), self.last_in_window.value()
+        first, last = self.window_ends.values()
         if first is None or last is None:
             return None
         return min(first, last), max(first, last)
@@ -251,13 +250,13 @@ class _ThemeProbes:
 def _theme_probes(theme: ThemeFilter, vendor: str, using: str) -> _ThemeProbes:
     selected = flag_probe(sigil_moments(using), theme_selection(theme))
     if theme.since is None and theme.until is None:
-        return _ThemeProbes(selected, None, None, using)
+        return _ThemeProbes(selected, None, using)
     in_window = sigil_moments(using).filter(
         theme_selection(ThemeFilter(since=theme.since, until=theme.until))
     )
     first = in_window.order_by("created_at", "cycle").values_list("pk", flat=True)[:1]
     last = in_window.order_by("-created_at", "-cycle").values_list("pk", flat=True)[:1]
-    return _ThemeProbes(selected, value_probe(first), value_probe(last), using)
+    return _ThemeProbes(selected, value_probe(first, last), using)
 
 
 @cache
