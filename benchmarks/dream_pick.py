@@ -41,7 +41,7 @@ from scipy.stats import chisquare
 from dreams.conductor.conductor import REPLAY_COUNTS_EVERY_S
 from dreams.conductor.replay import Replayer
 from dreams.conductor.resurfacing import ReplayCounter
-from dreams.models import DreamReview, MindMoment, MomentKind
+from dreams.models import DreamReview, MindMoment, MomentKind, ReplayTally
 from dreams.realtime.events import MindMomentAnnounced, Sigil
 from dreams.replay import ReplayMode, ReplayPlan, ThemeFilter
 from dreams.selectors.live import DREAM_FIELDS, random_sigil_moment
@@ -281,11 +281,11 @@ def fill_moments(
     makes them), then delete about a tenth of them in runs."""
     connection = connections[alias]
     table = connection.ops.quote_name(MindMoment._meta.db_table)
-    reviews = connection.ops.quote_name(DreamReview._meta.db_table)
     with transaction.atomic(using=alias), connection.cursor() as cursor:
-        # A review holds its moment: the reviews go first.
-        cursor.execute(f"DELETE FROM {reviews}")  # noqa: S608 - no input
-        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - no input
+        # Reviews and replay tallies (the previous size's) hold moments: they go first.
+        for holder in (DreamReview, ReplayTally, MindMoment):
+            quoted = connection.ops.quote_name(holder._meta.db_table)
+            cursor.execute(f"DELETE FROM {quoted}")  # noqa: S608 - no input
         for written in _insert(connection, cursor, table, rows, rng, make_rows or _rows):
             if written % PROGRESS_EVERY == 0 or written == rows:
                 progress(f"  {written:,} of {rows:,} rows written")

@@ -133,33 +133,41 @@ def test_tint_colours_the_display_by_the_moments_triad(slow_fades: LiveSite, pag
     display = page.locator("[data-observer]")
     wait_for_phase(page, "SIGILHOLD")
     expect(display).to_have_attribute("data-tint", "true")
-    moment_id = display.get_attribute("data-moment-id")
-    color = page.request.get(f"{slow_fades.url}/api/moments/{moment_id}/").json()["color"]
-    for role in ("primary", "secondary", "accent"):
-        value = display.evaluate(f"(d) => d.style.getPropertyValue('--tint-{role}')")
-        assert value == color[role]
     page.wait_for_function(
         "() => getComputedStyle(document.querySelector('.observer-tint')).opacity === '1'"
     )
-    ground = page.evaluate(
-        "getComputedStyle(document.querySelector('.observer-tint')).backgroundImage"
-    )
-    red, green, blue = (int(color["secondary"][i : i + 2], 16) for i in (1, 3, 5))
-    assert f"rgb({red}, {green}, {blue})" in ground
-    # The strokes are drawn in the accent.
-    accent = tuple(int(color["accent"][i : i + 2], 16) for i in (1, 3, 5))
-    stroke = page.evaluate(
+    # One look at the display: the next moment may arrive between two reads.
+    shown = page.evaluate(
         """(selector) => {
+            const display = document.querySelector("[data-observer]");
             const canvas = document.querySelector(selector);
             const { width, height } = canvas;
             const { data } = canvas.getContext("2d").getImageData(0, 0, width, height);
+            let stroke = null;
             for (let i = 0; i < data.length; i += 4) {
-                if (data[i + 3] === 255) return [data[i], data[i + 1], data[i + 2]];
+                if (data[i + 3] === 255) { stroke = [data[i], data[i + 1], data[i + 2]]; break; }
             }
-            return null;
+            const tints = {};
+            for (const role of ["primary", "secondary", "accent"]) {
+                tints[role] = display.style.getPropertyValue(`--tint-${role}`);
+            }
+            return {
+                momentId: display.dataset.momentId,
+                tints,
+                ground: getComputedStyle(document.querySelector(".observer-tint")).backgroundImage,
+                stroke,
+            };
         }""",
         SHOWN_SIGIL,
     )
+    color = page.request.get(f"{slow_fades.url}/api/moments/{shown['momentId']}/").json()["color"]
+    for role in ("primary", "secondary", "accent"):
+        assert shown["tints"][role] == color[role]
+    red, green, blue = (int(color["secondary"][i : i + 2], 16) for i in (1, 3, 5))
+    assert f"rgb({red}, {green}, {blue})" in shown["ground"]
+    # The strokes are drawn in the accent.
+    accent = tuple(int(color["accent"][i : i + 2], 16) for i in (1, 3, 5))
+    stroke = shown["stroke"]
     assert stroke is not None and max(abs(a - b) for a, b in zip(stroke, accent, strict=True)) <= 2
 
 

@@ -140,8 +140,9 @@ def test_salience_picks_follow_the_weights_of_intensity_recency_and_rarity():
         ReplayPlan(),
         ReplayPlan(mode=ReplayMode.THEME, theme=THEME),
         ReplayPlan(mode=ReplayMode.SALIENCE),
+        ReplayPlan(mode=ReplayMode.SEQUENCE),
     ],
-    ids=["uniform", "theme", "salience"],
+    ids=["uniform", "theme", "salience", "sequence"],
 )
 def test_picks_run_their_compiled_probes_and_compile_nothing_per_tick(plan, monkeypatch):
     """The fast path: the ORM compiles a mode's reads once; should a pick go back to
