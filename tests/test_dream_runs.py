@@ -324,11 +324,15 @@ def test_health_moves_from_never_ran_to_healthy_to_stale(material):
 
 def test_a_missed_scheduled_slot_is_a_silent_failure():
     settings = DreamSettings.load()
-    DreamSettings.objects.filter(pk=settings.pk).update(
-        created_at=timezone.now() - timedelta(days=3)
-    )
-    scheduler_checked()
-    health = dream_health()
+    # Clocks set from the daily slot, so the outcome does not hang on the hour the suite runs.
+    slot = settings.slot_start(timezone.now())
+    DreamSettings.objects.filter(pk=settings.pk).update(created_at=slot - timedelta(days=3))
+    within_grace = slot + timedelta(minutes=10)
+    scheduler_checked(at=within_grace)
+    assert dream_health(now=within_grace).status == HealthStatus.NEVER_RAN
+    now = slot + timedelta(hours=1)
+    scheduler_checked(at=now)
+    health = dream_health(now=now)
     assert health.status == HealthStatus.SILENT_FAILURE
     assert "install_dream_cron" in health.fix_hint
 
