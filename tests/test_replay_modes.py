@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 from django.db.models.sql.query import Query
+from django.test.utils import CaptureQueriesContext
 from scipy.stats import chisquare
 
 from dreams.conductor.replay import Replayer
@@ -157,6 +158,59 @@ def test_picks_run_their_compiled_probes_and_compile_nothing_per_tick(plan, monk
     monkeypatch.setattr(Query, "get_compiler", compile_refused)
     for _ in range(300):
         assert replayer.next(plan) is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("plan", "statements"),
+    [
+        (ReplayPlan(), 1),
+        (ReplayPlan(mode=ReplayMode.THEME, theme=THEME), 1),
+        (ReplayPlan(mode=ReplayMode.SEQUENCE), 1),
+        (ReplayPlan(mode=ReplayMode.LAST_DREAM), 1),
+        (ReplayPlan(mode=ReplayMode.SALIENCE), 1),
+    ],
+    ids=["uniform", "theme", "sequence", "last_dream", "salience"],
+)
+def test_a_pick_is_one_round_trip_while_nothing_is_written(plan, statements):
+    """A round trip is most of a pick's time on PostgreSQL: the id range a pick draws
+    from, and the dream `last_dream` follows, are read in the statement that probes the
+    candidates, not before it."""
+    remaining = _moments_with_gaps()
+    _review(1, [("all of it", [moment.pk for moment in remaining])])
+    replayer = Replayer(rng=random.Random(4), now=lambda: NOW)
+    assert replayer.next(plan) is not None  # the first pick reads the range on its own
+    per_pick = []
+    for _ in range(100):
+        with CaptureQueriesContext(connection) as queries:
+            assert replayer.next(plan) is not None
+        per_pick.append(len(queries))
+    # A rejection round that finds nothing, or the end of a sequence, costs one more.
+    assert Counter(per_pick).most_common(1)[0][0] == statements
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "plan",
+    [
+        ReplayPlan(),
+        ReplayPlan(mode=ReplayMode.THEME, theme=ThemeFilter(since=NOW - timedelta(days=1))),
+        ReplayPlan(mode=ReplayMode.SALIENCE, salience=Salience(0, 0, 0)),
+    ],
+    ids=["uniform", "theme", "salience"],
+)
+def test_a_moment_written_after_a_pick_read_the_range_is_picked_as_often_as_the_others(plan):
+    """The range a pick draws from was read by the pick before: a moment written since
+    lies beyond it, and is found by the statement that probes the candidates."""
+    # Ids grow with time, as when moments are written as they happen.
+    for offset in (2, 3):
+        make_moment(id=FIRST_ID + offset, created_at=NOW - timedelta(hours=10 - offset))
+    replayer = Replayer(rng=random.Random(6), now=lambda: NOW)
+    assert replayer.next(plan) is not None  # the range now read: the two moments
+    newest = make_moment(id=FIRST_ID + 9, created_at=NOW - timedelta(hours=1))
+    picked = Counter(replayer.next(plan)[0].pk for _ in range(300))
+    assert set(picked) == {FIRST_ID + 2, FIRST_ID + 3, newest.pk}
+    assert min(picked.values()) >= 60  # a third each, give or take: never left out
 
 
 @pytest.mark.django_db

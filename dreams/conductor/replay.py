@@ -20,9 +20,10 @@ from dreams.models import MindMoment
 from dreams.replay import Replayed, ReplayMode, ReplayPlan
 from dreams.selectors.live import random_sigil_moment
 from dreams.selectors.replay import (
+    CitedTheme,
+    cited_moment,
     latest_dream_themes,
     next_in_sequence,
-    replayable_moment,
     salient_moment,
     theme_moment,
 )
@@ -65,6 +66,8 @@ class Replayer:
         self.last_id: int | None = None
         self._run: _SequenceRun | None = None
         self._place: _DreamPlace | None = None
+        # The latest dream's themes as last read: read again when a probe finds a newer one.
+        self._dream: tuple[int, tuple[CitedTheme, ...]] | None = None
         # The plan whose empty selection was last logged: said once, not every tick.
         self._empty_plan: ReplayPlan | None = None
 
@@ -129,18 +132,29 @@ class Replayer:
 
     def _last_dream(self) -> tuple[MindMoment, Replayed] | None:
         """The latest dream's cited moments, theme by theme, each theme's oldest first; round
-        again after the last. A moment no longer kept is passed over."""
-        latest = latest_dream_themes(using=self.using)
-        if latest is None:
-            return None
-        review_id, themes = latest
+        again after the last. A moment no longer kept is passed over. A newer dream, seen
+        by the probe that reads a cited moment, starts at its first theme."""
+        # The dream as last read, then, should it no longer be the latest, the new one.
+        for _ in range(2):
+            self._dream = self._dream or latest_dream_themes(using=self.using)
+            if self._dream is None:
+                return None
+            review_id, themes = self._dream
+            if (picked := self._next_cited(review_id, themes)) is not None:
+                return picked
+        return None
+
+    def _next_cited(
+        self, review_id: int, themes: tuple[CitedTheme, ...]
+    ) -> tuple[MindMoment, Replayed] | None:
+        """The next cited moment after the place reached; None, and the dream forgotten (to
+        be read again), when a probe finds that a newer dream was written or none of the
+        cited moments is left."""
         order = [
             (theme_index, position)
             for theme_index, theme in enumerate(themes)
             for position in range(len(theme.moment_ids))
         ]
-        if not order:
-            return None
         place = self._place
         start = 0
         if place is not None and place.review_id == review_id:
@@ -153,9 +167,14 @@ class Replayer:
             moment_id = themes[theme_index].moment_ids[position]
             if moment_id == self.last_id and len(cited) > 1:
                 continue
-            moment = replayable_moment(moment_id, using=self.using)
-            if moment is None:
+            found = cited_moment(moment_id, using=self.using)
+            if found.moment is None:
                 continue
+            if found.latest_review_id != review_id:
+                break
             self._place = _DreamPlace(review_id, theme_index, position)
-            return moment, Replayed(mode=ReplayMode.LAST_DREAM, theme=themes[theme_index].name)
+            return found.moment, Replayed(
+                mode=ReplayMode.LAST_DREAM, theme=themes[theme_index].name
+            )
+        self._dream = None
         return None

@@ -44,21 +44,23 @@ from dreams.replay import Salience, ThemeFilter
 from dreams.selectors.live import (
     DREAM_FIELDS,
     ROUND_SIZES,
-    sigil_id_range,
+    exact_uniform_pick,
     sigil_moment_probe,
+    sigil_moments_in_range,
+    uniform_draw,
 )
-from dreams.selectors.probe import MomentProbe, ValueProbe, moment_probe, value_probe
+from dreams.selectors.probe import RangedProbe, ValueProbe, moment_probe, value_probe
 
-# What the salience weight reads: candidates are weighed on these alone, and only the
-# accepted one is read whole.
+# What the salience weight reads: the exact fallback weighs every moment on these alone.
 WEIGHT_FIELDS = ("id", "valence", "arousal", "created_at", "replays")
 # Rejection rounds of the modes that reject more than deleted rows: a theme may select a
 # small share of its range, and a weight may be small.
 REJECTION_ROUNDS = (*ROUND_SIZES, 4096)
-# A theme's first round is bigger: a probe of 64 ids costs little more than one of 8, and a
-# theme that selects a twentieth of its range then needs one round, not two, nine times in
-# ten (a round trip saved, which is most of a pick's time on PostgreSQL).
-THEME_ROUNDS = REJECTION_ROUNDS[1:]
+# A theme's rounds are bigger: it may select a small share of its range. Its first round
+# stays small all the same, since each candidate costs a key lookup and the condition (64
+# took SQLite 0.8 ms, 16 took 0.4 ms, at a million moments): a theme that selects a
+# fifteenth of its range needs one round of 16 two times in three, the second almost always.
+THEME_ROUNDS = (16, 128, 1024, 4096)
 
 _rng = random.Random()  # noqa: S311 - choosing which dream to replay is not a secret
 
@@ -119,25 +121,21 @@ def theme_moment(
         pool = _thread_pool(theme.thread, using)
         if not pool:
             return None
-
-        def draw(size: int) -> list[int]:
-            return [rng.choice(pool) for _ in range(size)]
+        for size in THEME_ROUNDS:
+            candidates = [rng.choice(pool) for _ in range(size)]
+            others = [candidate for candidate in candidates if candidate != exclude_id]
+            if (moment := probes.moments.first_drawn(others)) is not None:
+                return moment
     else:
-        id_range = probes.id_range()
-        if id_range is None:
-            return None
-        lowest, highest = id_range
-
-        def draw(size: int) -> list[int]:
-            return [rng.randint(lowest, highest) for _ in range(size)]
-
-    for size in THEME_ROUNDS:
-        candidates = [candidate for candidate in draw(size) if candidate != exclude_id]
-        if (moment := probes.moments.first_drawn(candidates)) is not None:
-            return moment
+        for size in THEME_ROUNDS:
+            if (moment := probes.first_drawn(uniform_draw(size, exclude_id, rng))) is not None:
+                return moment
+            if probes.last_read is None:
+                return None  # nothing with a sigil in the theme's time window
+        probes.forget()
     # Built only here: compiling the selection costs more than a probe.
     selected = sigil_moments(using).filter(theme_selection(theme))
-    return _exact_uniform(selected.filter(pk__in=pool) if pool else selected, exclude_id, rng)
+    return exact_uniform_pick(selected.filter(pk__in=pool) if pool else selected, exclude_id, rng)
 
 
 def salient_moment(
@@ -151,28 +149,21 @@ def salient_moment(
     """A moment with a sigil drawn in proportion to its salience weight at `now`; None
     when no moment has a sigil."""
     rng = rng or _rng
-    id_range = sigil_id_range(using)
-    if id_range is None:
-        return None
-    lowest, highest = id_range
-    moments = sigil_moment_probe(using)
-    if lowest == highest:
-        return moments.first_drawn([lowest])
-    weighed = _weight_probe(connections[using].vendor, using)
+    # A round's candidates are read whole, with the range, in one statement: a second
+    # round trip for the accepted one would cost PostgreSQL more than the rows do.
+    moments = sigil_moments_in_range(using)
     for size in REJECTION_ROUNDS:
-        candidates = [
-            candidate
-            for candidate in (rng.randint(lowest, highest) for _ in range(size))
-            if candidate != exclude_id
-        ]
-        found = weighed.among(candidates)
+        candidates, found = moments.among(uniform_draw(size, exclude_id, rng))
+        if moments.last_read is None:
+            return None  # no moment has a sigil
+        lowest, highest = moments.last_read
+        if lowest == highest and lowest in found:
+            return found[lowest]  # the only one: its weight does not matter
         for candidate in candidates:
-            light = found.get(candidate)
-            if light is None or rng.random() >= salience_weight(salience, light, now=now):
-                continue
-            # Only the accepted moment is read whole; None if it was deleted meanwhile.
-            if (moment := moments.first_drawn([candidate])) is not None:
+            moment = found.get(candidate)
+            if moment is not None and rng.random() < salience_weight(salience, moment, now=now):
                 return moment
+    moments.forget()
     usable = sigil_moments(using)
     if exclude_id is not None and usable.exclude(pk=exclude_id).exists():
         usable = usable.exclude(pk=exclude_id)
@@ -211,47 +202,44 @@ def latest_dream_themes(
     return latest["pk"], themes
 
 
-def replayable_moment(moment_id: int, *, using: str = DEFAULT_DB_ALIAS) -> MindMoment | None:
-    """The moment, if it is still kept and has a sigil."""
-    return sigil_moment_probe(using).first_drawn([moment_id])
-
-
 @dataclass(frozen=True)
-class _ThemeProbes:
-    """A theme's probes: its moments by candidate id, and the first and last moment with
-    a sigil in its time window (None without a window: the whole id range)."""
+class CitedMoment:
+    """A cited moment, if it is still kept and has a sigil, and the latest dream review's
+    id as the same statement read it (the moment's row carries it: None without one)."""
 
-    moments: MomentProbe
-    window_ends: ValueProbe | None
-    using: str
+    moment: MindMoment | None
+    latest_review_id: int | None
 
-    def id_range(self) -> tuple[int, int] | None:
-        """The ids between the first and the last moment with a sigil in the time window,
-        read through the created_at index (ids grow with time)."""
-        if self.window_ends is None:
-            return sigil_id_range(self.using)
-        first, last = self.window_ends.values()
-        if first is None or last is None:
-            return None
-        return min(first, last), max(first, last)
+
+def cited_moment(moment_id: int, *, using: str = DEFAULT_DB_ALIAS) -> CitedMoment:
+    """A cited moment and, in the same statement, which dream is the latest: a replay of
+    the last dream learns that a newer dream was written without a further round trip."""
+    latest = _latest_review_probe(connections[using].vendor, using)
+    probed = sigil_moment_probe(using).first_drawn_with([moment_id], latest)
+    if probed.values is None:
+        return CitedMoment(None, None)
+    return CitedMoment(probed.moments[0], probed.values[0])
 
 
 @lru_cache(maxsize=32)
-def _theme_probes(theme: ThemeFilter, vendor: str, using: str) -> _ThemeProbes:
+def _theme_probes(theme: ThemeFilter, vendor: str, using: str) -> RangedProbe:
+    """A theme's moments, drawn from the ids between the first and the last moment with a
+    sigil in its time window (read through the created_at index: ids grow with time), or
+    from the whole range without a window."""
     moments = moment_probe(sigil_moments(using), DREAM_FIELDS, condition=theme_selection(theme))
     if theme.since is None and theme.until is None:
-        return _ThemeProbes(moments, None, using)
+        return RangedProbe(sigil_moments_in_range(using).ends, moments)
     in_window = sigil_moments(using).filter(
         theme_selection(ThemeFilter(since=theme.since, until=theme.until))
     )
     first = in_window.order_by("created_at", "cycle").values_list("pk", flat=True)[:1]
     last = in_window.order_by("-created_at", "-cycle").values_list("pk", flat=True)[:1]
-    return _ThemeProbes(moments, value_probe(first, last), using)
+    return RangedProbe(value_probe(first, last), moments)
 
 
 @cache
-def _weight_probe(vendor: str, using: str) -> MomentProbe:
-    return moment_probe(sigil_moments(using), WEIGHT_FIELDS)
+def _latest_review_probe(vendor: str, using: str) -> ValueProbe:
+    return value_probe(DreamReview.objects.using(using).order_by("-sequence").values_list("pk")[:1])
 
 
 def _thread_pool(key: str, using: str) -> tuple[int, ...]:
@@ -263,20 +251,6 @@ def _thread_pool(key: str, using: str) -> tuple[int, ...]:
 @lru_cache(maxsize=16)
 def _cited_in_thread(key: str, using: str, latest_review_id: int) -> tuple[int, ...]:
     return tuple(thread_moment_ids(key, using=using))
-
-
-def _exact_uniform(
-    selected: QuerySet[MindMoment], exclude_id: int | None, rng: random.Random
-) -> MindMoment | None:
-    """A uniform pick by COUNT and OFFSET: linear in the selection, reached only when the
-    selection is a small share of the ids its candidates are drawn from."""
-    others = selected.exclude(pk=exclude_id) if exclude_id is not None else selected
-    count = others.count()
-    if count == 0:
-        # Nothing else is selected: the excluded moment, if still selected, is the only one.
-        return selected.only(*DREAM_FIELDS).first()
-    offset = rng.randrange(count)
-    return others.only(*DREAM_FIELDS).order_by("pk")[offset : offset + 1].first()
 
 
 def _exact_weighted(
