@@ -816,6 +816,9 @@ class ConductorLease(models.Model):
         MindMoment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     last_sigil_is_dream = models.BooleanField(default=False)
+    # How the dream loop chose the last sigil (`dreams.replay.Replayed`'s fields), so that a
+    # display joining mid-cycle captions it as those watching all along saw it.
+    last_sigil_replay = models.JSONField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

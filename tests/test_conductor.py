@@ -87,6 +87,26 @@ async def test_an_observer_gets_a_snapshot_then_a_dream_each_cycle(conductor):
     await observer.disconnect()
 
 
+async def test_a_display_joining_mid_cycle_hears_how_the_moment_on_show_was_chosen(conductor):
+    await database_sync_to_async(make_moment)(cycle=1)
+    await database_sync_to_async(make_moment)(cycle=2)
+    watching = await connect("/ws/observe/")
+    await next_event(watching, "sigil", timeout=2)
+    await next_event(watching, "sigil", timeout=2)  # the first is recorded by now
+    joining = await connect("/ws/observe/")
+    snapshot = json.loads(await joining.receive_from())
+    assert snapshot["data"]["lastSigil"]["isDream"] is True
+    assert snapshot["data"]["lastSigil"]["replay"] == {
+        "mode": "uniform",
+        "label": "any moment",
+        "theme": None,
+        "step": None,
+        "length": None,
+    }
+    await watching.disconnect()
+    await joining.disconnect()
+
+
 async def test_observers_who_ask_get_the_sdf_inline(conductor):
     await database_sync_to_async(make_moment)(cycle=1)
     observer = await connect("/ws/observe/?sdf=1")

@@ -535,7 +535,17 @@ def test_a_dream_written_today_says_its_days_after_it_are_still_to_come():
 
 
 @pytest.mark.django_db
-def test_a_dream_whose_moments_were_not_replayed_says_how_to_replay_them(client):
+@pytest.mark.parametrize(
+    ("days_ago", "said"),
+    [
+        (10, "The replay mode “last dream” in the dream settings replays them."),
+        # A dream of today: its cited moment replayed since, today, which is left out.
+        (0, "the days after it are counted from tomorrow."),
+    ],
+)
+def test_a_dream_whose_moments_were_not_replayed_says_why_none_are_drawn(
+    client, days_ago, said
+):
     cited = make_moment()
     dream = make_moment(kind=MomentKind.DREAM)
     review = DreamReview.objects.create(
@@ -548,6 +558,10 @@ def test_a_dream_whose_moments_were_not_replayed_says_how_to_replay_them(client)
         material_count=1,
         material_through_cycle=dream.cycle,
     )
+    written = timezone.now() - timedelta(days=days_ago)
+    DreamReview.objects.filter(pk=review.pk).update(created_at=written)
+    if days_ago == 0:
+        record((cited.pk, ReplayMode.LAST_DREAM, written))
     drawn = figures(client.get(f"/dreams/{review.pk}/").content.decode())["cited"]
     assert drawn["count"] == 0
-    assert "The replay mode “last dream” in the dream settings replays them." in drawn["html"]
+    assert said in drawn["html"]

@@ -203,7 +203,7 @@ class Conductor:
         )
         self.machine = Machine()
         self.broadcaster = Broadcaster(hub.dispatch)
-        self.last_sigil: tuple[int, bool] | None = None
+        self.last_sigil: tuple[int, bool, Replayed | None] | None = None
         self.replayer = Replayer()
         # Replays are counted here and written in batches: no database write per tick.
         self.replay_counter = ReplayCounter()
@@ -354,8 +354,10 @@ class Conductor:
         logger.info("Conductor %s stopped leading.", self.holder)
 
     def snapshot(self) -> Snapshot:
-        moment_id, is_dream = self.last_sigil or (None, False)
-        return Snapshot(self.machine.state, self.machine.sessions, self.seq, moment_id, is_dream)
+        moment_id, is_dream, replayed = self.last_sigil or (None, False, None)
+        return Snapshot(
+            self.machine.state, self.machine.sessions, self.seq, moment_id, is_dream, replayed
+        )
 
     # -- the state machine --------------------------------------------------------------
 
@@ -493,7 +495,7 @@ class Conductor:
             )
 
         sigil, sdf, mind_moment = await _in_thread(events)()
-        self.last_sigil = (moment.pk, is_dream)
+        self.last_sigil = (moment.pk, is_dream, replayed)
         await self.broadcast(sigil, inline_sdf=sdf)
         await self.broadcast(mind_moment)
         await self._record_snapshot()

@@ -5,7 +5,7 @@ once it has expired. The conditional UPDATE is atomic on PostgreSQL and SQLite a
 two standbys can never both win.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dreams.models import ConductorLease
+from dreams.replay import Replayed
 
 LEASE_TTL = timedelta(seconds=3)
 
@@ -24,6 +25,7 @@ class Snapshot:
     seq: int
     last_sigil_moment_id: int | None
     last_sigil_is_dream: bool
+    last_sigil_replayed: Replayed | None = None
 
 
 def lease_take(*, holder: str) -> ConductorLease | None:
@@ -51,6 +53,9 @@ def lease_renew(*, holder: str, snapshot: Snapshot) -> bool:
             seq=snapshot.seq,
             last_sigil_moment_id=snapshot.last_sigil_moment_id,
             last_sigil_is_dream=snapshot.last_sigil_is_dream,
+            last_sigil_replay=(
+                asdict(snapshot.last_sigil_replayed) if snapshot.last_sigil_replayed else None
+            ),
         )
     )
 

@@ -5,6 +5,7 @@ from typing import cast
 from django.utils import timezone
 
 from dreams.realtime.events import Sigil, Snapshot, State
+from dreams.replay import Replayed
 from dreams.selectors.live import current_snapshot
 
 
@@ -15,11 +16,15 @@ def observer_snapshot() -> tuple[int | None, Snapshot]:
     if lease is None:
         return None, Snapshot(state=None, sessions=0, last_sigil=None, conducting=False)
     moment = lease.last_sigil_moment
+    replayed = Replayed(**lease.last_sigil_replay) if lease.last_sigil_replay else None
+    last_sigil = None
+    if moment is not None:
+        last_sigil = Sigil.of(moment, is_dream=lease.last_sigil_is_dream, replayed=replayed)
     snapshot = Snapshot(
         # The lease holds the conductor's last CognitiveState, or nothing yet.
         state=cast(State | None, lease.state or None),
         sessions=lease.sessions,
-        last_sigil=Sigil.of(moment, is_dream=lease.last_sigil_is_dream) if moment else None,
+        last_sigil=last_sigil,
         conducting=lease.expires_at > timezone.now(),
     )
     return lease.seq, snapshot

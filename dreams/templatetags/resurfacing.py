@@ -115,6 +115,13 @@ def cited_replays_plot(
     data = reads.dream_resurfacing(review, cited=cited)
     if not data.cited:
         empty = "The moments this dream's themes cite are no longer kept."
+    elif not data.after_days:
+        empty = (
+            f"It was written today ({resurfacing.day_words(data.written)}, UTC), a day left "
+            "out since its replays may fall either side of the dream: the moments it cites "
+            f"were not replayed in the {data.before_days} days before it, and the days after "
+            "it are counted from tomorrow."
+        )
     else:
         empty = (
             f"The dream loop has not replayed the moments this dream cites in the "
