@@ -173,11 +173,13 @@ def require_postgres() -> None:
 
 
 @contextlib.contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """A database of this test's own: other runs of the suite use the same server."""
+def throwaway_postgres(*, template: str | None = None) -> Iterator[str]:
+    """A database of this test's own (a copy of the database at the URL `template`, when
+    given): other runs of the suite use the same server."""
     name = f"dreams_proc_{secrets.token_hex(4)}"
+    copied = f' TEMPLATE "{urlsplit(template).path.lstrip("/")}"' if template else ""
     with psycopg.connect(postgres_url(), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"{copied}')
     try:
         yield urlsplit(postgres_url())._replace(path=f"/{name}").geturl()
     finally:
