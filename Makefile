@@ -7,6 +7,10 @@ PORT ?= 8000
 SEED_COUNT ?= 500
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
+# The suite runs on this many pytest-xdist workers, each taking a whole test file at a time
+# (the page tests share a browser per file); PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: run test install install-dev browser node-clients lint typecheck bench lock clean
 
@@ -76,10 +80,10 @@ typecheck: install-dev
 test: install-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy dreamsite dreams engines setup_wizard
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 	@if [ -n "$$DREAMS_REQUIRE_SERVICES" ] || $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_TEST_URL)', connect_timeout=2).close()" 2>/dev/null; then \
 		echo "== The suite again on PostgreSQL"; \
-		DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS); \
+		DATABASE_URL=$(PG_TEST_URL) $(PYTEST) $(PYTEST_ARGS); \
 	else \
 		echo "PostgreSQL is not reachable at $(PG_TEST_URL): its pass was skipped (DREAMS_REQUIRE_SERVICES=1 makes it required)."; \
 	fi

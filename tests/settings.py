@@ -4,7 +4,9 @@ import os
 import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
-os.environ.setdefault("DREAMS_VAR_DIR", tempfile.mkdtemp(prefix="dreams-test-var-"))
+# One of its own for every process of the run: pytest-xdist's workers inherit the
+# environment of the process that started them.
+os.environ["DREAMS_VAR_DIR"] = tempfile.mkdtemp(prefix="dreams-test-var-")
 os.environ["DEBUG"] = "false"
 # Perceptor sessions need the token (or a staff login) in every mode.
 os.environ["DREAMS_SESSION_TOKEN"] = "test-session-token"
