@@ -30,6 +30,7 @@ from tests.children import (
     child_env,
     free_port,
     manage,
+    suite_on_postgres,
     throwaway_postgres,
 )
 
@@ -86,17 +87,13 @@ def collected_static(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return var_dir / "static"
 
 
-def _on_postgres() -> bool:
-    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
-
-
 @pytest.fixture(scope="session")
 def site_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of a migrated database holding the staff account, made once: every site's
     database starts as a copy of it (migrating takes seconds, a copy a fraction of one)."""
     template_dir = tmp_path_factory.mktemp("site-template")
     with contextlib.ExitStack() as stack:
-        if _on_postgres():
+        if suite_on_postgres():
             url = stack.enter_context(throwaway_postgres())
         else:
             url = f"sqlite:///{template_dir / 'template.sqlite3'}"
@@ -123,7 +120,7 @@ def site_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def _database(tmp_path: Path, template: str) -> Iterator[str]:
     """A database of the site's own, copied from `template`, on the server the suite runs
     against."""
-    if _on_postgres():
+    if suite_on_postgres():
         with throwaway_postgres(template=template) as url:
             yield url
         return

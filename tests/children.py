@@ -155,9 +155,13 @@ def accepts_connections(port: int) -> bool:
     return True
 
 
+def suite_on_postgres() -> bool:
+    """Whether this pass of the suite runs on PostgreSQL (DATABASE_URL names one)."""
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
 def postgres_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    return url if url.startswith(("postgres://", "postgresql://")) else DEFAULT_POSTGRES_URL
+    return os.environ["DATABASE_URL"] if suite_on_postgres() else DEFAULT_POSTGRES_URL
 
 
 def require_postgres() -> None:

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connections
 from scipy.stats import chisquare
 
-from benchmarks.dream_pick import DEFAULT_POSTGRES_URL, postgres_location, postgres_reachable
+from benchmarks.dream_pick import postgres_location, postgres_reachable
 from dreams.models import MindMoment
 from dreams.realtime.events import MindMomentAnnounced, Sigil
 from dreams.selectors.live import (
@@ -20,6 +20,7 @@ from dreams.selectors.live import (
     random_sigil_moment,
     sigil_moments_in_range,
 )
+from tests.children import postgres_url
 from tests.factories import make_moment
 
 # Ids are set explicitly where the draw matters, so a seed gives the same picks on every
@@ -156,11 +157,6 @@ def test_bench_command_on_sqlite(django_db_blocker):
     assert "PostgreSQL" not in text
 
 
-def _postgres_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    return url if url.startswith(("postgres://", "postgresql://")) else DEFAULT_POSTGRES_URL
-
-
 def _bench_schemas(url: str) -> set[str]:
     with psycopg.connect(url) as connection:
         rows = connection.execute(
@@ -173,7 +169,7 @@ def _bench_schemas(url: str) -> set[str]:
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_bench_command_on_postgresql_leaves_nothing_behind(django_db_blocker):
-    url = _postgres_url()
+    url = postgres_url()
     if not postgres_reachable(url):
         message = f"PostgreSQL is not reachable at {postgres_location(url)}"
         if os.environ.get("DREAMS_REQUIRE_SERVICES"):
