@@ -32,7 +32,7 @@ from dreams.realtime.events import (
     parse_frame,
 )
 from dreams.realtime.frames import EncodedEvent
-from dreams.realtime.hub import CLOSE_TOO_SLOW, OBSERVER_QUEUE_LIMIT, hub
+from dreams.realtime.hub import CLOSE_TOO_SLOW, OBSERVER_QUEUE_LIMIT, SWEEP_SLICE, hub
 from dreamsite.asgi import application
 from tests.children import Children, accepts_connections, child_env, free_port, manage
 from tests.communicators import SAME_ORIGIN, frames_for
@@ -69,9 +69,10 @@ class FakePort:
         self.is_open = False
 
     def frames(self) -> list[dict]:
-        for data in self.written:
-            parse_frame(unframe(data))  # every frame is valid for its event's model
-        return [json.loads(unframe(data)) for data in self.written]
+        texts = [text for data in self.written for text in unframe(data)]
+        for text in texts:
+            parse_frame(text)  # every frame is valid for its event's model
+        return [json.loads(text) for text in texts]
 
 
 class FakeObserver:
@@ -85,16 +86,20 @@ class FakeObserver:
         raise AssertionError("an observer under daphne is closed directly")
 
 
-def unframe(data: bytes) -> str:
-    """The text of one unmasked server frame."""
-    assert data[0] == 0x81
-    length, start = data[1], 2
-    if length == 126:
-        length, start = int.from_bytes(data[2:4], "big"), 4
-    elif length == 127:
-        length, start = int.from_bytes(data[2:10], "big"), 10
-    assert len(data) == start + length
-    return data[start:].decode()
+def unframe(data: bytes) -> list[str]:
+    """The texts of the unmasked server frames one write carries."""
+    texts = []
+    while data:
+        assert data[0] == 0x81
+        length, start = data[1], 2
+        if length == 126:
+            length, start = int.from_bytes(data[2:4], "big"), 4
+        elif length == 127:
+            length, start = int.from_bytes(data[2:10], "big"), 10
+        assert len(data) >= start + length
+        texts.append(data[start : start + length].decode())
+        data = data[start + length :]
+    return texts
 
 
 def direct_observers(count: int, **kwargs: bool) -> list[tuple[FakeObserver, FakePort]]:
@@ -156,8 +161,10 @@ async def test_each_event_is_serialized_once_whatever_the_number_of_observers(ob
     with_sdf = direct_observers(observers - observers // 2, sdf=True)
 
     await conductor.broadcast(a_sigil(7), inline_sdf=INLINE_SDF)
+    await hub.delivered()
     assert counted == {"json": 2, "frame": 2}  # with and without the distance field
     await conductor.broadcast(CycleStarted(cycle=7, percept_count=0))
+    await hub.delivered()
     assert counted == {"json": 3, "frame": 3}
 
     for _, protocol in plain:
@@ -174,8 +181,29 @@ async def test_every_observer_gets_every_event_in_seq_order():
     observers = direct_observers(300)
     for seq in range(1, 51):
         await hub.dispatch(event(seq))
+        if seq % 7 == 0:  # some events come a sweep apart, the others while one runs
+            await hub.delivered()
+    await hub.delivered()
     for _, protocol in observers:
         assert [frame["seq"] for frame in protocol.frames()] == list(range(1, 51))
+
+
+async def test_events_dispatched_during_a_sweep_join_it_in_one_write_per_observer():
+    """At thousands of observers a sweep takes a while: an event that comes meanwhile goes
+    to the observers not yet visited in the same write, and to the others next, in order
+    and once each."""
+    observers = direct_observers(SWEEP_SLICE * 4)
+    await hub.dispatch(event(1))
+    await asyncio.sleep(0)  # the sweep has written its first slice and let the loop run
+    await hub.dispatch(event(2))
+    await hub.dispatch(event(3))
+    await hub.delivered()
+
+    writes = [len(protocol.written) for _, protocol in observers]
+    assert writes[:SWEEP_SLICE] == [2] * SWEEP_SLICE  # [1], then [2, 3]
+    assert writes[SWEEP_SLICE * 2 :] == [1] * (SWEEP_SLICE * 2)  # [1, 2, 3] at once
+    for _, protocol in observers:
+        assert [frame["seq"] for frame in protocol.frames()] == [1, 2, 3]
 
 
 async def test_a_stalled_observer_is_closed_with_4408_and_holds_back_no_one(settings):
@@ -186,6 +214,7 @@ async def test_a_stalled_observer_is_closed_with_4408_and_holds_back_no_one(sett
 
     for seq in range(1, 21):
         await hub.dispatch(event(seq, size=2_000))
+        await hub.delivered()  # events a sweep apart: a write each
 
     # Five frames of 2 KB leave more than 10,000 bytes unsent: at the sixth it is closed,
     # and written no more.
@@ -306,6 +335,7 @@ async def test_only_observers_who_asked_get_the_inline_sdf():
     direct_plain, direct_asked = direct_observers(1)[0][1], direct_observers(1, sdf=True)[0][1]
     sigil = event(hub.last_seq + 1, sdf=True)
     await hub.dispatch(sigil)
+    await hub.delivered()
 
     assert "sdf" not in json.loads(await plain.receive_from())["data"]
     assert "sdf" in json.loads(await asked.receive_from())["data"]
