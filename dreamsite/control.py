@@ -6,6 +6,7 @@ comes from loopback unless `DREAMS_CONTROL_ALLOW_REMOTE` is set, and is refused 
 demo mode.
 """
 
+import contextlib
 import ipaddress
 import time
 from collections.abc import Callable
@@ -76,16 +77,28 @@ class ControlRuleMiddleware:
         return path in self.exempt
 
 
-async def within_rate(*, scope: str, caller: str, limit: int, window_s: int = 60) -> bool:
-    """Count one more event of `caller` in this fixed window of `window_s` seconds; False
-    once the count passes `limit`. Counted in Django's cache (Redis when REDIS_URL is
-    set), so several web processes share one count."""
-    window = int(time.time() // window_s)
-    key = f"rate:{scope}:{caller}:{window}"
+async def within_rate(
+    *, scope: str, caller: str, limit: int, window_s: int = 60, now: float | None = None
+) -> bool:
+    """Count one more event of `caller`; False once more than `limit` fall in the last
+    `window_s` seconds (`now`: the time, seconds since the epoch; the clock by default).
+
+    A sliding-window counter: the count of this fixed window plus the previous window's,
+    weighted by the share of it the last `window_s` seconds still cover. Fixed windows
+    alone let twice the limit through in a burst across a window's end. Counted in
+    Django's cache (Redis when REDIS_URL is set), so several web processes share one
+    count. A refused event is taken back out: it uses none of the caller's rate."""
+    window, elapsed = divmod(time.time() if now is None else now, window_s)
+    key = f"rate:{scope}:{caller}:{int(window)}"
+    previous = await cache.aget(f"rate:{scope}:{caller}:{int(window) - 1}", 0)
     await cache.aadd(key, 0, timeout=window_s * 2)
     try:
         count = await cache.aincr(key)
     except ValueError:  # evicted between the two calls
         await cache.aset(key, 1, timeout=window_s * 2)
         count = 1
-    return count <= limit
+    if count + previous * (1 - elapsed / window_s) <= limit:
+        return True
+    with contextlib.suppress(ValueError):  # evicted meanwhile: nothing to take back
+        await cache.adecr(key)
+    return False

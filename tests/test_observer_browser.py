@@ -2,7 +2,6 @@
 sigil must reach the canvas (pixels, not only text), and a perceptor's percepts must
 become a live moment on the observer display."""
 
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -129,19 +128,10 @@ def test_percepts_become_a_live_moment_on_the_observer_and_dreaming_resumes_afte
     assert canvas_lit_pixels(observer, SHOWN_SIGIL) > DRAWN
 
 
-def clear_of_a_minute_boundary(seconds: float = 20.0) -> None:
-    """The frame limit counts per wall-clock minute, so frames sent across a minute's end
-    fall in two windows: start with `seconds` of this minute left."""
-    left = 60 - time.time() % 60
-    if left < seconds:
-        time.sleep(left + 0.1)
-
-
 def test_refused_and_lost_percepts_say_so_and_stored_ones_stay_stored(start_site, page: Page):
     # Three frames a minute: startSession and two percepts; the third percept is refused.
     site = start_site(DREAMS_SESSION_FRAMES_PER_MINUTE="3")
     log_in(page, site, next_path="/perceive/")
-    clear_of_a_minute_boundary()
     page.get_by_role("button", name="Start session").click()
     perceptor = page.locator("[data-perceptor]")
     expect(perceptor).to_have_attribute("data-state", "live")
