@@ -192,9 +192,23 @@ async def test_events_dispatched_during_a_sweep_join_it_in_one_write_per_observe
     """At thousands of observers a sweep takes a while: an event that comes meanwhile goes
     to the observers not yet visited in the same write, and to the others next, in order
     and once each."""
-    observers = direct_observers(SWEEP_SLICE * 4)
+
+    class LastOfTheFirstSlice(FakePort):
+        def __init__(self) -> None:
+            super().__init__()
+            self.first_written = asyncio.Event()
+
+        def write_prepared(self, frame: bytes) -> None:
+            super().write_prepared(frame)
+            self.first_written.set()
+
+    observers = direct_observers(SWEEP_SLICE - 1)
+    last = LastOfTheFirstSlice()
+    hub.go_live(FakeObserver(), after_seq=hub.last_seq, port=last)
+    observers += [(None, last), *direct_observers(SWEEP_SLICE * 3)]
     await hub.dispatch(event(1))
-    await asyncio.sleep(0)  # the sweep has written its first slice and let the loop run
+    # Woken when the first slice is written; the sweep lets the loop run before the next.
+    await last.first_written.wait()
     await hub.dispatch(event(2))
     await hub.dispatch(event(3))
     await hub.delivered()
